@@ -1,0 +1,160 @@
+"""orchestify-core: one async interface to many LLM providers, through installable plugins.
+
+Importing this package imports no provider SDK: plugins are loaded by type, on demand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import (
+    AgentConfig,
+    AgentsConfig,
+    CircuitBreakerConfig,
+    OrchestifyConfig,
+    PriceConfig,
+    ProviderConfig,
+    ProvidersConfig,
+    RetryConfig,
+    dump_config,
+    load_config,
+    loads_config,
+)
+from .errors import (
+    AgentNotFoundError,
+    AllProvidersFailedError,
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CircuitOpenError,
+    ConfigError,
+    DuplicatePluginError,
+    InternalServerError,
+    NotFoundError,
+    OrchestifyError,
+    OverloadedError,
+    PermissionDeniedError,
+    PluginError,
+    PluginLoadError,
+    ProviderError,
+    ProviderNotFoundError,
+    RateLimitError,
+    RequestValidationError,
+    StreamInterruptedError,
+    UnknownProviderTypeError,
+    UnsupportedCapabilityError,
+)
+from .hookspecs import hookimpl
+from .models import (
+    CompletionRequest,
+    FinishReason,
+    HealthStatus,
+    ImagePart,
+    LLMMessage,
+    LLMResponse,
+    ModelCapabilities,
+    ModelPrice,
+    ProviderContext,
+    RedactedThinking,
+    RedactedThinkingPart,
+    StreamDone,
+    StreamEnd,
+    TextDelta,
+    TextPart,
+    ThinkingDelta,
+    ThinkingPart,
+    ToolCall,
+    ToolCallComplete,
+    ToolCallDelta,
+    ToolDefinition,
+    ToolResultPart,
+    Usage,
+    UsageEvent,
+)
+from .provider import LLMProvider
+from .registry import ProviderRegistry
+from .secret import Secret
+from .streaming import EventStream, TextStream
+from .usage import Attempt, Outcome, TokenUsage
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AgentConfig",
+    "AgentNotFoundError",
+    "AgentsConfig",
+    "AllProvidersFailedError",
+    "Attempt",
+    "AuthenticationError",
+    "BadRequestError",
+    "CircuitBreakerConfig",
+    "CircuitOpenError",
+    "CompletionRequest",
+    "ConfigError",
+    "DuplicatePluginError",
+    "EventStream",
+    "FinishReason",
+    "HealthStatus",
+    "ImagePart",
+    "InternalServerError",
+    "LLMMessage",
+    "LLMProvider",
+    "LLMResponse",
+    "ModelCapabilities",
+    "ModelPrice",
+    "NotFoundError",
+    "OrchestifyConfig",
+    "OrchestifyError",
+    "Outcome",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "PluginError",
+    "PluginLoadError",
+    "PriceConfig",
+    "ProviderConfig",
+    "ProviderContext",
+    "ProviderError",
+    "ProviderNotFoundError",
+    "ProviderRegistry",
+    "ProvidersConfig",
+    "RateLimitError",
+    "RedactedThinking",
+    "RedactedThinkingPart",
+    "RequestValidationError",
+    "RetryConfig",
+    "Secret",
+    "StreamDone",
+    "StreamEnd",
+    "StreamInterruptedError",
+    "TextDelta",
+    "TextPart",
+    "TextStream",
+    "ThinkingDelta",
+    "ThinkingPart",
+    "TokenUsage",
+    "ToolCall",
+    "ToolCallComplete",
+    "ToolCallDelta",
+    "ToolDefinition",
+    "ToolResultPart",
+    "UnknownProviderTypeError",
+    "UnsupportedCapabilityError",
+    "Usage",
+    "UsageEvent",
+    "__version__",
+    "dump_config",
+    "hookimpl",
+    "load_config",
+    "loads_config",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read lazily: importlib.metadata costs at import time
+        from importlib.metadata import version
+
+        return version("orchestify-core")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
