@@ -495,9 +495,7 @@ def parse_config(
                 if name in target:
                     first = locations[(section, name)]
                     locations[(section, name)] = doc_locations[(section, name)]
-                    raise fail(
-                        (section, name), f"defined twice (first at {first[0]}:{first[1]})"
-                    )
+                    raise fail((section, name), f"defined twice (first at {first[0]}:{first[1]})")
                 target[name] = entry
             for path, location in doc_locations.items():
                 if path[:1] == (section,) and len(path) > 1:
@@ -513,7 +511,9 @@ def parse_config(
     return config
 
 
-def load_config(path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None) -> OrchestifyConfig:
+def load_config(
+    path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None
+) -> OrchestifyConfig:
     """Load a YAML file, or every ``*.yaml`` / ``*.yml`` file of a directory.
 
     :param path: A file, or a directory whose YAML files are merged (in name order); a

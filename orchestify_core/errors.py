@@ -122,7 +122,8 @@ class PluginLoadError(PluginError):
         self.distribution = distribution
         self.version = version
         super().__init__(
-            f"provider plugin {provider_type!r} from {distribution} {version} failed to load: {cause}"
+            f"provider plugin {provider_type!r} from {distribution} {version} "
+            f"failed to load: {cause}"
         )
 
 

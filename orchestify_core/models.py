@@ -173,14 +173,15 @@ def _freeze_content(value: str | Sequence[ContentPart]) -> str | tuple[ContentPa
     if isinstance(value, str):
         return value
     if isinstance(value, Sequence):
-        parts = tuple(value)
-        for index, part in enumerate(parts):
+        parts: list[ContentPart] = []
+        for index, part in enumerate(value):
             if not isinstance(part, _PART_TYPES):
                 raise RequestValidationError(
                     f"content[{index}]: expected a content part (TextPart, ImagePart, ToolCall, "
                     f"ToolResultPart, ThinkingPart), got {type(part).__name__}"
                 )
-        return parts
+            parts.append(part)
+        return tuple(parts)
     raise RequestValidationError(
         f"message content must be a string or a list of parts, got {type(value).__name__}"
     )
@@ -237,7 +238,9 @@ class ToolDefinition:
     input_schema: Mapping[str, Any] = attrs.field(factory=lambda: {"type": "object"})
 
     @classmethod
-    def coerce(cls, tool: ToolDefinition | Mapping[str, Any], where: str = "tools") -> ToolDefinition:
+    def coerce(
+        cls, tool: ToolDefinition | Mapping[str, Any], where: str = "tools"
+    ) -> ToolDefinition:
         """Accept a ToolDefinition, an Anthropic-style dict or an OpenAI-style dict.
 
         Anthropic style: ``{"name", "description", "input_schema"}``. OpenAI style:

@@ -144,7 +144,8 @@ def ensure_provider_type(manager: pluggy.PluginManager, provider_type: str) -> N
             installed = {ep.name for ep in entry_points} | _registered_types(manager)
             hint = _install_hint(provider_type)
             if matches:
-                hint = f"it is installed but not allowed by {ALLOWLIST_ENV}={os.environ.get(ALLOWLIST_ENV, '')!r}"
+                current = os.environ.get(ALLOWLIST_ENV, "")
+                hint = f"it is installed but not allowed by {ALLOWLIST_ENV}={current!r}"
             elif allowed is not None:
                 hint += f" and allow it in {ALLOWLIST_ENV}"
             shown = installed if allowed is None else installed & allowed

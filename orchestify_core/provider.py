@@ -215,19 +215,13 @@ class LLMProvider:
         if model is not None:
             self.validate_model(model)
         view = copy.copy(self)
-        view._defaults = attrs.evolve(
-            self._defaults,
-            **{
-                k: v
-                for k, v in dict(
-                    model=model,
-                    temperature=temperature,
-                    max_tokens=max_tokens,
-                    thinking=thinking,
-                    system=system,
-                ).items()
-                if v is not None
-            },
+        old = self._defaults
+        view._defaults = CallDefaults(
+            model=old.model if model is None else model,
+            temperature=old.temperature if temperature is None else temperature,
+            max_tokens=old.max_tokens if max_tokens is None else max_tokens,
+            thinking=old.thinking if thinking is None else thinking,
+            system=old.system if system is None else system,
         )
         return view
 
@@ -325,8 +319,7 @@ class LLMProvider:
         self._ledger.record(attempt)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
-                "provider=%s model=%s outcome=%s tokens_in=%d tokens_out=%d cost=%s "
-                "latency=%.4fs",
+                "provider=%s model=%s outcome=%s tokens_in=%d tokens_out=%d cost=%s latency=%.4fs",
                 self.provider_id,
                 model,
                 outcome.value,
@@ -354,7 +347,7 @@ class LLMProvider:
         extra: Mapping[str, Any] | None,
     ) -> CompletionRequest:
         defaults = self._defaults
-        if isinstance(messages, str | bytes) or not isinstance(messages, Sequence):
+        if not isinstance(messages, list | tuple):
             raise RequestValidationError("messages must be a list of LLMMessage")
         if not messages:
             raise RequestValidationError("messages must not be empty")
@@ -369,8 +362,14 @@ class LLMProvider:
         if max_tokens is None:
             max_tokens = defaults.max_tokens or self._context.config.max_tokens
         if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
-            raise RequestValidationError(f"max_tokens must be a positive integer, got {max_tokens!r}")
-        if caps.known and caps.max_output_tokens is not None and max_tokens > caps.max_output_tokens:
+            raise RequestValidationError(
+                f"max_tokens must be a positive integer, got {max_tokens!r}"
+            )
+        if (
+            caps.known
+            and caps.max_output_tokens is not None
+            and max_tokens > caps.max_output_tokens
+        ):
             raise RequestValidationError(
                 f"max_tokens={max_tokens} is more than model {model!r} can produce "
                 f"({caps.max_output_tokens})"
@@ -422,9 +421,7 @@ class LLMProvider:
             request.extra,
         )
 
-    def _chain(
-        self, fallbacks: Sequence[LLMProvider] | None
-    ) -> tuple[LLMProvider, ...]:
+    def _chain(self, fallbacks: Sequence[LLMProvider] | None) -> tuple[LLMProvider, ...]:
         return (self, *(self._fallbacks if fallbacks is None else fallbacks))
 
     async def complete(
@@ -513,9 +510,11 @@ class LLMProvider:
             try:
                 awaitable = self._hook.orchestify_complete(provider=self._context, request=request)
                 if awaitable is None:
-                    raise PluginError(f"no plugin completes requests of type {self.provider_type!r}")
+                    raise PluginError(
+                        f"no plugin completes requests of type {self.provider_type!r}"
+                    )
                 async with asyncio.timeout(timeout):
-                    response = await awaitable
+                    response: LLMResponse = await awaitable
             except TimeoutError as exc:
                 error = APITimeoutError(
                     f"no answer from provider {self.provider_id!r} within {timeout}s",
@@ -716,13 +715,13 @@ class LLMProvider:
                         deadline.waiting = False
                     kind = type(event)
                     if kind is TextDelta:
-                        text.append(event.text)  # type: ignore[union-attr]
+                        text.append(event.text)
                         yield event
                     elif kind is UsageEvent:
-                        acc.usage = event.usage  # type: ignore[union-attr]
+                        acc.usage = event.usage
                         yield event
                     elif kind is StreamEnd:
-                        end = event  # type: ignore[assignment]
+                        end = event
                         break
                     elif kind in (ThinkingDelta, ToolCallDelta, RedactedThinking):
                         acc.add(event)
@@ -848,9 +847,7 @@ class LLMProvider:
             return HealthStatus(ok=True, detail="the plugin has no health check")
         started = time.perf_counter()
         try:
-            status: HealthStatus = await asyncio.wait_for(
-                awaitable, self._context.config.timeout
-            )
+            status: HealthStatus = await asyncio.wait_for(awaitable, self._context.config.timeout)
         except TimeoutError:
             return HealthStatus(ok=False, detail="timed out")
         except ProviderError as exc:

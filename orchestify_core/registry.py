@@ -101,10 +101,8 @@ class ProviderRegistry:
                     config, provider_id=provider_id, plugin_manager=manager
                 )
             except RequestValidationError as exc:
-                raise ConfigError(
-                    str(exc), path=f"providers.{provider_id}.default_model"
-                ) from exc
-        for provider_id, provider in built.items():
+                raise ConfigError(str(exc), path=f"providers.{provider_id}.default_model") from exc
+        for provider in built.values():
             provider.set_fallbacks([built[f] for f in provider.config.fallbacks])
         registry._providers = built
         if validate_connectivity:

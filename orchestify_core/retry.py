@@ -93,10 +93,10 @@ class RetryPolicy:
         """
         if not is_retryable(error):
             return None
-        retry_after = getattr(error, "retry_after", None)
+        retry_after: float | None = getattr(error, "retry_after", None)
         if retry_after is not None:
             if retry_after > self.config.max_retry_after:
                 return None
             return float(retry_after)
-        base = min(self.config.initial_delay * 2 ** (retry_number - 1), self.config.max_delay)
+        base = min(self.config.initial_delay * 2.0 ** (retry_number - 1), self.config.max_delay)
         return base * (1 - self.config.jitter * self.random())

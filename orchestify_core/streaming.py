@@ -85,7 +85,11 @@ class StreamAccumulator:
         return parts
 
     def response(
-        self, end: StreamEnd, request: CompletionRequest, usage: Usage, tool_calls: list[ToolCallComplete]
+        self,
+        end: StreamEnd,
+        request: CompletionRequest,
+        usage: Usage,
+        tool_calls: list[ToolCallComplete],
     ) -> LLMResponse:
         return LLMResponse.from_parts(
             self.parts(tool_calls),
@@ -165,8 +169,8 @@ class EventStream(_Stream):
 
     async def __anext__(self) -> StreamEvent:
         event = await self._events.__anext__()
-        if type(event) is StreamDone:
-            self.response = event.response  # type: ignore[union-attr]
+        if isinstance(event, StreamDone):
+            self.response = event.response
         return event
 
 

@@ -235,7 +235,9 @@ async def _stream(client: ScriptedClient, request: CompletionRequest) -> AsyncIt
     for index, call in enumerate(reply.tool_calls):
         arguments = json.dumps(dict(call.arguments))
         half = len(arguments) // 2
-        yield ToolCallDelta(index=index, id=call.id, name=call.name, arguments_delta=arguments[:half])
+        yield ToolCallDelta(
+            index=index, id=call.id, name=call.name, arguments_delta=arguments[:half]
+        )
         yield ToolCallDelta(index=index, arguments_delta=arguments[half:])
     yield UsageEvent(usage)
     yield StreamEnd(finish_reason=_finish(reply), raw_finish_reason=_finish(reply),

@@ -79,7 +79,7 @@ class AnthropicServer(LoopbackServer):
 
     provider: ClassVar[str] = "anthropic"
     request_id_header: ClassVar[str] = "request-id"
-    default_models: ClassVar[tuple[str, ...]] = ("claude-sonnet-4-5", "claude-haiku-4-5")
+    default_models: ClassVar[tuple[str, ...]] = ("claude-sonnet-4-6", "claude-haiku-4-5")
 
     def routes(self) -> Mapping[tuple[str, str], Route]:
         return {
