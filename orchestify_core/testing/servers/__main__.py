@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 
 from ._registry import PROVIDERS, server_class
@@ -35,10 +34,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _stop_on_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
-    while sys.stdin.buffer.read(4096):
-        pass
-    loop.call_soon_threadsafe(stop.set)
+class _StopOnEof(asyncio.Protocol):
+    """Reads standard input and stops the server when it closes (the parent has gone)."""
+
+    def __init__(self, stop: asyncio.Event) -> None:
+        self._stop = stop
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop.set()
 
 
 async def _serve(args: argparse.Namespace) -> None:
@@ -47,11 +50,16 @@ async def _serve(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    watcher: asyncio.BaseTransport | None = None
     if args.watch_stdin:
-        threading.Thread(target=_stop_on_eof, args=(loop, stop), daemon=True).start()
-    async with server:
-        print(f"READY {server.base_url}", flush=True)
-        await stop.wait()
+        watcher, _ = await loop.connect_read_pipe(lambda: _StopOnEof(stop), sys.stdin)
+    try:
+        async with server:
+            print(f"READY {server.base_url}", flush=True)
+            await stop.wait()
+    finally:
+        if watcher is not None:
+            watcher.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
