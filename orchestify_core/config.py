@@ -379,6 +379,8 @@ def _first_error(exc: Exception) -> tuple[Path, str]:
         return (*path, extra), "unknown key"
     if reason.startswith("required field missing"):
         return path, "required key missing"
+    if reason.startswith("unknown error"):
+        return path, "expected a mapping"
     if reason.startswith("invalid value for type, expected "):
         expected = reason.removeprefix("invalid value for type, expected ")
         reason = _REASONS.get(reason, f"expected {expected}")
@@ -492,6 +494,11 @@ def parse_config(
                 raise fail((section,), f"expected a mapping of {section}")
             target = merged.setdefault(section, {})
             for name, entry in entries.items():
+                if not isinstance(entry, dict):
+                    locations.update(
+                        {p: loc for p, loc in doc_locations.items() if p[:2] == (section, name)}
+                    )
+                    raise fail((section, name), f"expected a mapping of {section[:-1]} settings")
                 if name in target:
                     first = locations[(section, name)]
                     locations[(section, name)] = doc_locations[(section, name)]

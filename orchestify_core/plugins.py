@@ -15,6 +15,7 @@ import importlib.metadata
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Iterable
 
 import attrs
@@ -122,6 +123,10 @@ def _install_hint(provider_type: str) -> str:
     return f"install its plugin, e.g. 'pip install orchestify-{provider_type}'"
 
 
+# Types whose entry point was loaded, per manager: one module may serve several types.
+_loaded: weakref.WeakKeyDictionary[pluggy.PluginManager, set[str]] = weakref.WeakKeyDictionary()
+
+
 def ensure_provider_type(manager: pluggy.PluginManager, provider_type: str) -> None:
     """Make sure the plugin of ``provider_type`` is registered in ``manager``.
 
@@ -132,10 +137,10 @@ def ensure_provider_type(manager: pluggy.PluginManager, provider_type: str) -> N
     :raises DuplicatePluginError: two distributions claim it.
     :raises PluginLoadError: its import failed or its hooks are invalid.
     """
-    if manager.has_plugin(provider_type):
+    if manager.has_plugin(provider_type) or provider_type in _loaded.get(manager, ()):
         return
     with _load_lock:
-        if manager.has_plugin(provider_type):
+        if manager.has_plugin(provider_type) or provider_type in _loaded.get(manager, ()):
             return
         allowed = _allowlist()
         entry_points = _entry_points()
@@ -157,7 +162,7 @@ def ensure_provider_type(manager: pluggy.PluginManager, provider_type: str) -> N
 
 
 def _registered_types(manager: pluggy.PluginManager) -> set[str]:
-    names = {name for name, _ in manager.list_name_plugin()}
+    names = {name for name, _ in manager.list_name_plugin()} | _loaded.get(manager, set())
     return names - {"orchestify-core"}
 
 
@@ -170,6 +175,9 @@ def _load(manager: pluggy.PluginManager, entry_point: importlib.metadata.EntryPo
         raise PluginLoadError(
             provider_type, distribution, version, f"{type(exc).__name__}: {exc}"
         ) from exc
+    if manager.is_registered(plugin):  # the same module serves another type too
+        _loaded.setdefault(manager, set()).add(provider_type)
+        return
     try:
         manager.register(plugin, name=provider_type)
     except (pluggy.PluginValidationError, ValueError) as exc:
@@ -181,6 +189,7 @@ def _load(manager: pluggy.PluginManager, entry_point: importlib.metadata.EntryPo
     except pluggy.PluginValidationError as exc:
         manager.unregister(plugin)
         raise PluginLoadError(provider_type, distribution, version, str(exc)) from exc
+    _loaded.setdefault(manager, set()).add(provider_type)
     logger.debug("loaded provider plugin %s from %s %s", provider_type, distribution, version)
 
 

@@ -360,7 +360,10 @@ class LLMProvider:
         self.validate_model(model)
         caps = self.capabilities(model)
         if max_tokens is None:
+            # A configured default larger than the model allows is capped, not an error.
             max_tokens = defaults.max_tokens or self._context.config.max_tokens
+            if caps.known and caps.max_output_tokens is not None:
+                max_tokens = min(max_tokens, caps.max_output_tokens)
         if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
             raise RequestValidationError(
                 f"max_tokens must be a positive integer, got {max_tokens!r}"

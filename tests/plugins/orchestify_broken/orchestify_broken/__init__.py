@@ -1,0 +1,1 @@
+"""Broken provider plugins: each one fails in its own way."""
