@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterator
 
 import pluggy
 import pytest
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from orchestify_core import ProviderRegistry, loads_config  # noqa: E402
-from orchestify_core.plugins import create_plugin_manager  # noqa: E402
+from orchestify_core import ProviderRegistry, loads_config
+from orchestify_core.plugins import create_plugin_manager
 
 pytest_plugins = ["orchestify_core.testing.fixtures"]
 
@@ -35,10 +34,9 @@ def build_registry(plugin_manager: pluggy.PluginManager):  # type: ignore[no-unt
 
 
 @pytest.fixture
-def clean_plugin_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def clean_plugin_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No plugin allowlist from the outer environment."""
     monkeypatch.delenv("ORCHESTIFY_PLUGINS", raising=False)
-    yield
 
 
 def installed(module: str) -> bool:

@@ -27,7 +27,9 @@ class CompletionRecorder:
 
         async def wrapped() -> Any:
             response = await awaitable
-            self.seen.append(f"{provider.provider_id}:{request.messages[-1].text}->{response.content}")
+            self.seen.append(
+                f"{provider.provider_id}:{request.messages[-1].text}->{response.content}"
+            )
             response.content = response.content.upper()
             return response
 
@@ -44,7 +46,9 @@ class Discount:
         return ModelCapabilities(tools=False, vision=False, thinking=False)
 
 
-async def test_wrapper_sees_every_call(plugin_manager: pluggy.PluginManager, build_registry) -> None:  # type: ignore[no-untyped-def]
+async def test_wrapper_sees_every_call(
+    plugin_manager: pluggy.PluginManager, build_registry
+) -> None:  # type: ignore[no-untyped-def]
     """A wrapper=True completion hook sees each call and may change the response."""
     recorder = CompletionRecorder()
     plugin_manager.register(recorder)
@@ -55,7 +59,9 @@ async def test_wrapper_sees_every_call(plugin_manager: pluggy.PluginManager, bui
     assert first.content == "ECHO: ONE"
 
 
-async def test_tryfirst_pricing_and_capabilities_win(plugin_manager: pluggy.PluginManager, build_registry) -> None:  # type: ignore[no-untyped-def]
+async def test_tryfirst_pricing_and_capabilities_win(
+    plugin_manager: pluggy.PluginManager, build_registry
+) -> None:  # type: ignore[no-untyped-def]
     """A tryfirst plugin overrides the provider plugin's price and capabilities."""
     plugin_manager.register(Discount())
     provider = build_registry(CONFIG).get("fake")
@@ -65,17 +71,23 @@ async def test_tryfirst_pricing_and_capabilities_win(plugin_manager: pluggy.Plug
     assert provider.supports_tools() is False
 
 
-async def test_yaml_price_override_beats_every_plugin(plugin_manager: pluggy.PluginManager, build_registry) -> None:  # type: ignore[no-untyped-def]
+async def test_yaml_price_override_beats_every_plugin(
+    plugin_manager: pluggy.PluginManager, build_registry
+) -> None:  # type: ignore[no-untyped-def]
     """A price in YAML wins over plugins, tryfirst ones included."""
     plugin_manager.register(Discount())
-    provider = build_registry(CONFIG + "    prices:\n      s1: {input: 3, output: 15}\n").get("fake")
+    provider = build_registry(CONFIG + "    prices:\n      s1: {input: 3, output: 15}\n").get(
+        "fake"
+    )
     response = await provider.complete([LLMMessage(role="user", content="hello")])
     expected = (Decimal(response.tokens_input) * 3 + Decimal(response.tokens_output) * 15) / 10**6
     assert response.cost_usd == expected
     assert provider.price().source == "config"  # type: ignore[union-attr]
 
 
-async def test_one_hook_call_per_stream(plugin_manager: pluggy.PluginManager, build_registry) -> None:  # type: ignore[no-untyped-def]
+async def test_one_hook_call_per_stream(
+    plugin_manager: pluggy.PluginManager, build_registry
+) -> None:  # type: ignore[no-untyped-def]
     """Streaming makes one hook call per request, however many chunks arrive."""
     from orchestify_core.testing.scripted import ScriptedReply
 

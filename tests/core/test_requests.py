@@ -75,7 +75,10 @@ def test_openai_style_tools_are_accepted(build_registry) -> None:  # type: ignor
     from orchestify_core import ToolDefinition
 
     schema = {"type": "object", "properties": {"q": {"type": "string"}}}
-    openai_style = {"type": "function", "function": {"name": "s", "description": "d", "parameters": schema}}
+    openai_style = {
+        "type": "function",
+        "function": {"name": "s", "description": "d", "parameters": schema},
+    }
     anthropic_style = {"name": "s", "description": "d", "input_schema": schema}
     assert ToolDefinition.coerce(openai_style) == ToolDefinition.coerce(anthropic_style)
 
@@ -87,7 +90,9 @@ def test_unknown_ids_list_what_exists(build_registry) -> None:  # type: ignore[n
         registry.get("claude")
     assert isinstance(info.value, KeyError)
     assert str(info.value) == "unknown provider 'claude' (configured providers: fake)"
-    with pytest.raises(AgentNotFoundError, match=r"unknown agent 'writer' \(configured agents: none\)"):
+    with pytest.raises(
+        AgentNotFoundError, match=r"unknown agent 'writer' \(configured agents: none\)"
+    ):
         registry.get_for_agent("writer")
 
 

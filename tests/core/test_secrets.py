@@ -69,7 +69,9 @@ async def test_canary_found_nowhere(build_registry, caplog: pytest.LogCaptureFix
     seen += [str(cut.value), repr(cut.value), "".join(traceback.format_exception(cut.value))]
     seen += [repr(registry), repr(provider), repr(provider.config), str(provider.config)]
     seen += [repr(response), repr(provider.get_usage()), repr(registry.get_usage_summary())]
-    seen += [repr(dump_config(loads_config(CONFIG.replace("lots", "1"), environ={"CANARY_KEY": CANARY})))]
+    seen += [
+        repr(dump_config(loads_config(CONFIG.replace("lots", "1"), environ={"CANARY_KEY": CANARY})))
+    ]
     seen += [record.getMessage() for record in caplog.records]
     seen += [repr(record.__dict__) for record in caplog.records]
     assert response.provider_id == "backup"

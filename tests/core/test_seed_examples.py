@@ -98,7 +98,8 @@ async def test_usage_tracking(registry: ProviderRegistry) -> None:
     assert usage.call_count == 2
     assert usage.total_input == first.tokens_input + second.tokens_input
     assert f"${usage.total_cost_usd:.2f}" == "$0.00"
-    assert first.cost_usd is not None and second.cost_usd is not None
+    assert first.cost_usd is not None
+    assert second.cost_usd is not None
     assert usage.cost == first.cost_usd + second.cost_usd
     summary = registry.get_usage_summary()
     assert summary["total"]["cost_usd"] == pytest.approx(float(usage.cost))
@@ -108,7 +109,9 @@ async def test_usage_tracking(registry: ProviderRegistry) -> None:
     assert registry.get_usage_summary()["total"]["cost_usd"] == 0.0
 
 
-async def test_get_for_agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plugin_manager) -> None:  # type: ignore[no-untyped-def]
+async def test_get_for_agent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plugin_manager
+) -> None:  # type: ignore[no-untyped-def]
     """get_for_agent(agent_id, agents_config) gives the agent's provider with its model."""
     (tmp_path / "c.yaml").write_text(CONFIG)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")

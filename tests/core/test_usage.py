@@ -30,7 +30,9 @@ async def test_thousand_concurrent_tasks_are_exact(build_registry) -> None:  # t
     assert usage.call_count == 1000
     assert usage.total_input == sum(range(1, 1001))
     assert usage.total_output == 2 * sum(range(1, 1001))
-    exact = (Decimal("0.3") * sum(range(1, 1001)) + Decimal("1.7") * 2 * sum(range(1, 1001))) / 10**6
+    exact = (
+        Decimal("0.3") * sum(range(1, 1001)) + Decimal("1.7") * 2 * sum(range(1, 1001))
+    ) / 10**6
     assert usage.cost == exact
     assert sum(r.cost_usd for r in responses if r.cost_usd is not None) == exact
 
@@ -83,7 +85,9 @@ async def test_cache_tokens_priced_separately(build_registry) -> None:  # type: 
         "providers:\n  fake:\n    type: scripted\n    default_model: s1\n"
         "    prices:\n      s1: {input: 3, output: 15, cache_read: '0.3', cache_write: '3.75'}\n"
     ).get("fake")
-    usage = Usage(input_tokens=1000, output_tokens=100, cache_read_tokens=600, cache_write_tokens=300)
+    usage = Usage(
+        input_tokens=1000, output_tokens=100, cache_read_tokens=600, cache_write_tokens=300
+    )
     provider.client.enqueue(ScriptedReply(text="cached", usage=usage))
     response = await provider.complete([LLMMessage(role="user", content="q")])
     expected = (Decimal(100) * 3 + Decimal(600) * Decimal("0.3") + Decimal(300) * Decimal("3.75")
