@@ -352,3 +352,17 @@ async def test_missing_messages_is_a_bad_request(openai_client: openai.AsyncOpen
     """A request without messages is refused with a 400, as the API does."""
     with pytest.raises(openai.BadRequestError):
         await openai_client.chat.completions.create(model=MODEL, messages=[])
+
+
+async def test_record_limit_bounds_the_recorded_requests() -> None:
+    """record_limit keeps only about the newest requests; requests_received counts them all."""
+    async with (
+        OpenAIServer(record_limit=5) as server,
+        openai.AsyncOpenAI(api_key="k", base_url=server.base_url, max_retries=0) as client,
+    ):
+        for number in range(12):
+            await client.chat.completions.create(model=MODEL, messages=MESSAGES, user=str(number))
+
+    assert server.requests_received == 12
+    assert 5 <= len(server.requests) <= 6
+    assert server.requests[-1].body["user"] == "11"

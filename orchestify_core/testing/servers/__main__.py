@@ -27,6 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--api-key", default=None, help="refuse requests without this key")
     parser.add_argument(
+        "--record-limit",
+        type=int,
+        default=10_000,
+        help="requests kept for inspection (0 keeps none, a negative number keeps all)",
+    )
+    parser.add_argument(
         "--watch-stdin",
         action="store_true",
         help="also stop when standard input closes (so the server dies with its parent)",
@@ -45,7 +51,12 @@ class _StopOnEof(asyncio.Protocol):
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    server = server_class(args.provider)(host=args.host, port=args.port, api_key=args.api_key)
+    server = server_class(args.provider)(
+        host=args.host,
+        port=args.port,
+        api_key=args.api_key,
+        record_limit=None if args.record_limit < 0 else args.record_limit,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

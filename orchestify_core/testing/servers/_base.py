@@ -35,6 +35,9 @@ Route = Callable[[web.BaseRequest, dict[str, Any]], Awaitable[web.StreamResponse
 
 _FLUSH_POLLS = 1000
 
+_DEFAULT_REPLY = Reply()
+"""Shared by every unscripted request (a reply is immutable), saving a construction each."""
+
 
 class InvalidRequest(Exception):
     """A request the real API would refuse with a 400; the message goes to the client."""
@@ -49,6 +52,9 @@ class LoopbackServer(abc.ABC):
 
     ``api_key``: when given, requests without it in the provider's auth header get a 401.
     ``models``: the ids listed by ``GET /v1/models``.
+    ``record_limit``: the recorded requests are trimmed back to the newest ``record_limit``
+    whenever there are a tenth more, so a long benchmark does not grow without bound;
+    ``None`` keeps all, ``0`` records none. :attr:`requests_received` counts them all.
     """
 
     provider: ClassVar[str]
@@ -65,6 +71,7 @@ class LoopbackServer(abc.ABC):
         port: int = 0,
         api_key: str | None = None,
         models: Sequence[str] | None = None,
+        record_limit: int | None = 10_000,
         keepalive_timeout: float = 75.0,
         shutdown_timeout: float = 1.0,
     ) -> None:
@@ -72,6 +79,8 @@ class LoopbackServer(abc.ABC):
         self.api_key = api_key
         self.models: tuple[str, ...] = tuple(models) if models is not None else self.default_models
         self.requests: list[RecordedRequest] = []
+        self.requests_received = 0
+        self._record_limit = record_limit
         self._requested_port = port
         self._port: int | None = None
         self._keepalive_timeout = keepalive_timeout
@@ -207,7 +216,7 @@ class LoopbackServer(abc.ABC):
                 raise InvalidRequest(f"bad {REPLY_HEADER} header: {exc}") from None
         if self._replies:
             return self._replies.popleft()
-        return Reply()
+        return _DEFAULT_REPLY
 
     # ------------------------------------------------------------------ inspection
 
@@ -293,16 +302,18 @@ class LoopbackServer(abc.ABC):
                 body = json.loads(raw)
             except ValueError:
                 body = None
-        self.requests.append(
-            RecordedRequest(
-                method=request.method,
-                path=path,
-                query=request.query_string,
-                headers=_header_dict(request),
-                body=body,
-                raw_body=raw,
+        self.requests_received += 1
+        if self._record_limit != 0:
+            self._record(
+                RecordedRequest(
+                    method=request.method,
+                    path=path,
+                    query=request.query_string,
+                    headers=_header_dict(request),
+                    body=body,
+                    raw_body=raw,
+                )
             )
-        )
         route = self._routes.get((request.method, path))
         if route is None:
             return self.error_response(404, f"Not found: {request.method} {path}")
@@ -314,6 +325,13 @@ class LoopbackServer(abc.ABC):
             return await route(request, body if isinstance(body, dict) else {})
         except InvalidRequest as exc:
             return self.error_response(400, str(exc))
+
+    def _record(self, recorded: RecordedRequest) -> None:
+        self.requests.append(recorded)
+        limit = self._record_limit
+        # Trimming in batches keeps the cost of a full list off every request.
+        if limit is not None and len(self.requests) > limit + max(1, limit // 10):
+            del self.requests[:-limit]
 
     def _authorized(self, request: web.BaseRequest) -> bool:
         assert self.api_key is not None
@@ -449,6 +467,7 @@ class LoopbackServer(abc.ABC):
             "pending": self.pending,
             "pending_replies": [reply_to_dict(reply) for reply in self._replies],
             "requests": len(self.requests),
+            "requests_received": self.requests_received,
             "open_connections": self.open_connections,
             "connections_accepted": self.connections_accepted,
         }

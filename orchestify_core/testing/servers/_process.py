@@ -105,6 +105,7 @@ class ServerProcess:
 
     The child is ``python -m orchestify_core.testing.servers``; it is stopped with SIGTERM
     (then killed after ``stop_timeout``), and it also exits if this process dies.
+    ``api_key`` and ``record_limit`` are passed to the server (see :class:`LoopbackServer`).
     """
 
     def __init__(
@@ -114,6 +115,7 @@ class ServerProcess:
         host: str = "127.0.0.1",
         port: int = 0,
         api_key: str | None = None,
+        record_limit: int | None = 10_000,
         python: str = sys.executable,
         env: Mapping[str, str] | None = None,
         startup_timeout: float = 20.0,
@@ -133,6 +135,8 @@ class ServerProcess:
             "--port",
             str(port),
             "--watch-stdin",
+            "--record-limit",
+            str(-1 if record_limit is None else record_limit),
         ]
         if api_key is not None:
             self._command += ["--api-key", api_key]
