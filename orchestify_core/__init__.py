@@ -45,6 +45,7 @@ from .errors import (
     StreamInterruptedError,
     UnknownProviderTypeError,
     UnsupportedCapabilityError,
+    error_for_status,
 )
 from .hookspecs import hookimpl
 from .models import (
@@ -146,6 +147,7 @@ __all__ = [
     "UsageEvent",
     "__version__",
     "dump_config",
+    "error_for_status",
     "hookimpl",
     "load_config",
     "loads_config",

@@ -485,7 +485,8 @@ def parse_config(
             locations.update(doc_locations)
             raise fail((), "the top level must be a mapping with 'providers' and/or 'agents'")
         for section, entries in data.items():
-            locations[(section,)] = doc_locations[(section,)]
+            if (section,) in doc_locations:
+                locations[(section,)] = doc_locations[(section,)]
             if section not in ("providers", "agents"):
                 raise fail((section,), "unknown key (expected 'providers' or 'agents')")
             if entries is None:

@@ -24,7 +24,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 
@@ -52,12 +52,26 @@ from ..models import (
 )
 from ..provider import LLMProvider
 
-__all__ = ["PROVIDER_TYPE", "ScriptedClient", "ScriptedProvider", "ScriptedReply"]
+__all__ = [
+    "PROVIDER_TYPE",
+    "ScriptedClient",
+    "ScriptedFault",
+    "ScriptedProvider",
+    "ScriptedReply",
+]
 
 PROVIDER_TYPE = "scripted"
 _DEFAULT_PRICE = ModelPrice(
     input_per_mtok=Decimal("1"), output_per_mtok=Decimal("2"), source="scripted default"
 )
+
+
+class ScriptedFault(Exception):
+    """The cause attached to a scripted error, standing where an SDK's exception would."""
+
+
+def _raise(error: ProviderError) -> NoReturn:
+    raise error from ScriptedFault(f"scripted {type(error).__name__}")
 
 
 @attrs.frozen
@@ -185,7 +199,7 @@ async def _complete(client: ScriptedClient, request: CompletionRequest) -> LLMRe
     if reply.delay:
         await asyncio.sleep(reply.delay)
     if reply.error is not None:
-        raise reply.error
+        _raise(reply.error)
     parts: list[ContentPart] = []
     if request.thinking and reply.thinking is not None:
         parts.append(ThinkingPart(reply.thinking, reply.signature))
@@ -219,7 +233,7 @@ async def _stream(client: ScriptedClient, request: CompletionRequest) -> AsyncIt
     if reply.delay:
         await asyncio.sleep(reply.delay)
     if reply.error is not None and reply.error_after_chunks is None:
-        raise reply.error
+        _raise(reply.error)
     usage = _usage(request, reply)
     yield UsageEvent(Usage(input_tokens=usage.input_tokens, output_tokens=1, estimated=False))
     if request.thinking and reply.thinking is not None:
@@ -228,7 +242,7 @@ async def _stream(client: ScriptedClient, request: CompletionRequest) -> AsyncIt
     size = max(reply.chunk_size, 1)
     for sent, start in enumerate(range(0, len(reply.text), size)):
         if reply.error is not None and sent == reply.error_after_chunks:
-            raise reply.error
+            _raise(reply.error)
         if reply.delay and sent:
             await asyncio.sleep(reply.delay)
         yield TextDelta(reply.text[start : start + size])
