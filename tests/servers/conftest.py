@@ -1,4 +1,8 @@
-"""Clients of the real SDKs pointed at the loopback servers of orchestify_core.testing.fixtures."""
+"""Clients of the real SDKs pointed at the loopback servers.
+
+The ``anthropic_server`` / ``openai_server`` fixtures come from
+``orchestify_core.testing.fixtures``, which the top-level conftest enables.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,9 @@ import openai
 import pytest
 import pytest_asyncio
 
-from orchestify_core.testing.fixtures import anthropic_server, openai_server
 from orchestify_core.testing.servers import AnthropicServer, OpenAIServer
 
-__all__ = ["anthropic_client", "anthropic_server", "api_key", "openai_client", "openai_server"]
+__all__ = ["anthropic_client", "api_key", "openai_client"]
 
 API_KEY = "sk-loopback-test-0123456789"
 

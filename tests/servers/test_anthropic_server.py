@@ -257,9 +257,10 @@ async def test_error_status_raises_the_sdk_class(
     assert error.type == error_type
     assert error.api_message == "scripted failure"
     assert error.request_id is not None
+    assert error.request_id.startswith("req_")
     assert isinstance(error.body, dict)
     assert error.body["type"] == "error"
-    assert error.body["request_id"].startswith("req_")
+    assert error.body["request_id"] == error.request_id
 
 
 async def test_error_before_a_stream_raises_at_create(

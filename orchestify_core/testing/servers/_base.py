@@ -111,7 +111,9 @@ class LoopbackServer(abc.ABC):
         """Whether header ``name: value`` is the provider's proper place for key ``secret``."""
 
     @abc.abstractmethod
-    def error_body(self, status: int, message: str | None, reply: Reply | None) -> bytes:
+    def error_body(
+        self, status: int, message: str | None, reply: Reply | None, request_id: str
+    ) -> bytes:
         """The provider's JSON error body for an HTTP error ``status``."""
 
     @abc.abstractmethod
@@ -268,7 +270,9 @@ class LoopbackServer(abc.ABC):
             body = dumps(payload).encode()
         all_headers = {
             "Content-Type": self.json_content_type,
-            self.request_id_header: self._request_id(serial),
+            self.request_id_header: self.request_id(
+                serial if serial is not None else self.new_serial()
+            ),
         }
         if headers:
             all_headers.update(headers)
@@ -282,12 +286,13 @@ class LoopbackServer(abc.ABC):
         reply: Reply | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> web.Response:
-        return self.json_response(
-            self.error_body(status, message, reply), status=status, headers=headers
-        )
+        """The provider's error response; its body and header carry the same request id."""
+        serial = self.new_serial()
+        body = self.error_body(status, message, reply, self.request_id(serial))
+        return self.json_response(body, status=status, headers=headers, serial=serial)
 
-    def _request_id(self, serial: int | None) -> str:
-        return f"req_loopback{serial if serial is not None else self.new_serial():08d}"
+    def request_id(self, serial: int) -> str:
+        return f"req_loopback{serial:08d}"
 
     # ------------------------------------------------------------------ dispatch
 
@@ -378,7 +383,7 @@ class LoopbackServer(abc.ABC):
             headers={
                 "Content-Type": self.sse_content_type,
                 "Cache-Control": "no-cache",
-                self.request_id_header: self._request_id(serial),
+                self.request_id_header: self.request_id(serial),
                 **headers,
             }
         )

@@ -131,14 +131,16 @@ class AnthropicServer(LoopbackServer):
 
     # ------------------------------------------------------------------ rendering
 
-    def error_body(self, status: int, message: str | None, reply: Reply | None) -> bytes:
+    def error_body(
+        self, status: int, message: str | None, reply: Reply | None, request_id: str
+    ) -> bytes:
         error_type, default_message = _error_kind(status)
         if reply is not None and reply.error_type is not None:
             error_type = reply.error_type
         payload = {
             "type": "error",
             "error": {"type": error_type, "message": message or default_message},
-            "request_id": f"req_loopback{self.new_serial():08d}",
+            "request_id": request_id,
         }
         return dumps(payload).encode()
 

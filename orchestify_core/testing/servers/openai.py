@@ -146,7 +146,9 @@ class OpenAIServer(LoopbackServer):
             "code": code,
         }
 
-    def error_body(self, status: int, message: str | None, reply: Reply | None) -> bytes:
+    def error_body(
+        self, status: int, message: str | None, reply: Reply | None, request_id: str
+    ) -> bytes:
         return dumps({"error": self._error(status, message, reply)}).encode()
 
     def stream_error_event(self, reply: Reply) -> bytes:
