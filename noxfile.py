@@ -1,0 +1,133 @@
+"""Development sessions: ``nox`` runs the full check; ``nox -s <name>`` runs one.
+
+Default sessions:
+- tests: the core and every plugin installed together, every test suite.
+- claude / openai / litellm: each plugin installed alone with the core; its tests pass and
+  the other plugins' SDKs are not even installed.
+- lint: ruff (lint and format check).
+- typecheck: mypy --strict over every package.
+
+On demand:
+- bench: the benchmark suite (writes bench/results.json and docs/benchmarks.md).
+- demo: the offline demo, ``orchestify demo``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests", "claude", "openai", "litellm", "lint", "typecheck"]
+
+PYTHON = "3.11"
+PLUGINS = {
+    "claude": ("plugins/orchestify_claude", "anthropic"),
+    "openai": ("plugins/orchestify_openai", "openai"),
+    "litellm": ("plugins/orchestify_litellm", "litellm"),
+}
+TEST_PLUGINS = ("tests/plugins/orchestify_echo", "tests/plugins/orchestify_broken")
+TEST_DEPS = ("pytest>=8", "pytest-asyncio>=0.24", "hypothesis>=6", "psutil>=5")
+ENV = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def _editable(*paths: str) -> list[str]:
+    args: list[str] = []
+    for path in paths:
+        args += ["-e", path]
+    return args
+
+
+def _pytest(session: nox.Session, *paths: str) -> None:
+    session.run("pytest", *paths, *session.posargs, env=ENV)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Every test suite, with the core and all plugins installed."""
+    plugin_paths = [path for path, _ in PLUGINS.values()]
+    session.install(*_editable(".[testing]", *plugin_paths, *TEST_PLUGINS), *TEST_DEPS)
+    _pytest(session, "tests")
+    for path in plugin_paths:
+        if os.path.isdir(f"{path}/tests"):
+            _pytest(session, f"{path}/tests")
+
+
+def _plugin_alone(session: nox.Session, name: str) -> None:
+    path, sdk = PLUGINS[name]
+    session.install(*_editable(".[testing]", path), *TEST_DEPS)
+    others = [other_sdk for other, (_, other_sdk) in PLUGINS.items() if other != name]
+    session.run(
+        "python",
+        "-c",
+        "import importlib.util, sys; "
+        f"missing = [m for m in {others!r} if importlib.util.find_spec(m) is None]; "
+        f"assert missing == {others!r}, f'unexpectedly installed: {{set({others!r}) - set(missing)}}'; "
+        f"print('{name}: installed without', ', '.join(missing))",
+    )
+    _pytest(session, f"{path}/tests")
+
+
+@nox.session(python=PYTHON)
+def claude(session: nox.Session) -> None:
+    """orchestify-claude with the core only: neither openai nor litellm is installed."""
+    _plugin_alone(session, "claude")
+
+
+@nox.session(python=PYTHON)
+def openai(session: nox.Session) -> None:
+    """orchestify-openai with the core only: neither anthropic nor litellm is installed."""
+    _plugin_alone(session, "openai")
+
+
+@nox.session(python=PYTHON)
+def litellm(session: nox.Session) -> None:
+    """orchestify-litellm with the core only: the other orchestify plugins are not installed."""
+    path, _ = PLUGINS["litellm"]
+    session.install(*_editable(".[testing]", path), *TEST_DEPS)
+    session.run(
+        "python",
+        "-c",
+        "import importlib.util; "
+        "assert importlib.util.find_spec('orchestify_claude') is None; "
+        "assert importlib.util.find_spec('orchestify_openai') is None; "
+        "print('litellm: installed without orchestify-claude and orchestify-openai')",
+    )
+    _pytest(session, f"{path}/tests")
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff: lint rules and formatting."""
+    session.install("ruff>=0.8")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the core and every plugin."""
+    plugin_paths = [path for path, _ in PLUGINS.values()]
+    session.install(*_editable(".[testing]", *plugin_paths), "mypy>=1.13", *TEST_DEPS)
+    packages = ["orchestify_core"] + [
+        f"{path}/{os.path.basename(path)}" for path in plugin_paths
+    ]
+    session.run("mypy", *packages, env=ENV)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """The benchmark suite: orchestify against the raw SDKs and LiteLLM, same servers, one run."""
+    plugin_paths = [path for path, _ in PLUGINS.values()]
+    session.install(*_editable(".[testing]", *plugin_paths), "psutil>=5")
+    session.run("python", "-m", "bench", *session.posargs, env=ENV)
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The offline demo: every plugin against the loopback provider servers."""
+    plugin_paths = [path for path, _ in PLUGINS.values()]
+    session.install(*_editable(".[testing]", *plugin_paths))
+    session.run("orchestify", "demo", env=ENV)
