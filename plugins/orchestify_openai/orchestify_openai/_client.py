@@ -1,0 +1,70 @@
+"""Building the provider's ``openai.AsyncOpenAI`` client (the one place the key is read).
+
+The client is built once per provider, with the SDK's retries off (``max_retries=0``):
+the core's retry loop is the only one. ``base_url`` may point at a proxy, an enterprise
+deployment or any OpenAI-compatible server; such a server often needs no key, and is then
+sent a placeholder rather than whatever ``OPENAI_API_KEY`` holds. Without a ``base_url``
+and an ``api_key``, the SDK reads ``OPENAI_API_KEY``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from orchestify_core.errors import ConfigError
+from orchestify_core.models import ProviderContext
+
+from ._options import parse_options
+from ._validation import has_custom_base_url
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+__all__ = ["NO_KEY_PLACEHOLDER", "api_key_of", "create_client", "secrets_of"]
+
+NO_KEY_PLACEHOLDER = "no-key-required"
+"""The key sent to a custom ``base_url`` when the config gives none."""
+
+
+def api_key_of(provider: ProviderContext) -> str | None:
+    """The configured key, or None."""
+    key = provider.config.api_key
+    if key is None:
+        return None
+    return key.get_secret_value() or None
+
+
+def secrets_of(provider: ProviderContext) -> tuple[str, ...]:
+    """What must never appear in an error message."""
+    key = api_key_of(provider)
+    return (key,) if key else ()
+
+
+def create_client(provider: ProviderContext) -> AsyncOpenAI:
+    """The provider's SDK client.
+
+    :raises ConfigError: the options are invalid, or no key is configured for the OpenAI
+        API and ``OPENAI_API_KEY`` is not set.
+    """
+    import openai
+
+    config = provider.config
+    parse_options(provider.provider_id, config.options)
+    key = api_key_of(provider)
+    if key is None and has_custom_base_url(config):
+        key = NO_KEY_PLACEHOLDER
+    try:
+        return openai.AsyncOpenAI(
+            api_key=key,
+            organization=config.organization,
+            project=config.project,
+            base_url=config.base_url,
+            timeout=config.timeout,
+            max_retries=0,
+            default_headers=dict(config.headers) or None,
+        )
+    except openai.OpenAIError as exc:
+        raise ConfigError(
+            f"the openai client could not be built: {exc}",
+            path=f"providers.{provider.provider_id}.api_key" if key is None else None,
+        ) from None
