@@ -75,6 +75,8 @@ class LoopbackServer(abc.ABC):
         keepalive_timeout: float = 75.0,
         shutdown_timeout: float = 1.0,
     ) -> None:
+        if record_limit is not None and record_limit < 0:
+            raise ValueError(f"record_limit must be None or at least 0, got {record_limit}")
         self.host = host
         self.api_key = api_key
         self.models: tuple[str, ...] = tuple(models) if models is not None else self.default_models

@@ -7,7 +7,7 @@ socket closing; counting in ``connection_made`` / ``connection_lost`` follows th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -24,7 +24,13 @@ class TrackingServer(web.Server):
     asking connection.
     """
 
-    def __init__(self, handler: Any, *, on_change: Callable[[], None], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]],
+        *,
+        on_change: Callable[[], None],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(handler, **kwargs)
         self._on_change = on_change
         self._open: set[RequestHandler] = set()
