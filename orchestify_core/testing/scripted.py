@@ -13,7 +13,8 @@ under test is configured exactly as in production::
     provider = registry.get("fake")
     provider.client.enqueue(ScriptedReply(text="Hi!", tool_calls=[ToolCall("c1", "f", {})]))
 
-With an empty queue it echoes the last user message. Replies can carry thinking, tool
+With an empty queue it echoes the last user message (``options: {echo_chunk_size: 1,
+echo_delay: 0.05}`` makes that echo stream slowly). Replies can carry thinking, tool
 calls, exact usage, a finish reason, and errors (before the first chunk, or after N chunks).
 Every request it received is in ``provider.client.requests``.
 """
@@ -105,13 +106,27 @@ class ScriptedReply:
 
 
 class ScriptedClient:
-    """The scripted provider's client: its reply queue and the requests it received."""
+    """The scripted provider's client: its reply queue and the requests it received.
 
-    def __init__(self, capabilities: ModelCapabilities, price: ModelPrice | None) -> None:
+    Attributes:
+        echo_chunk_size: Chunk size of the echo replies given when the queue is empty.
+        echo_delay: Seconds between the chunks of those echo replies.
+    """
+
+    def __init__(
+        self,
+        capabilities: ModelCapabilities,
+        price: ModelPrice | None,
+        *,
+        echo_chunk_size: int = 8,
+        echo_delay: float = 0.0,
+    ) -> None:
         self.replies: deque[ScriptedReply] = deque()
         self.requests: list[CompletionRequest] = []
         self.capabilities = capabilities
         self.price = price
+        self.echo_chunk_size = echo_chunk_size
+        self.echo_delay = echo_delay
         self.closed = False
 
     def enqueue(self, *replies: ScriptedReply | str) -> None:
@@ -124,7 +139,9 @@ class ScriptedClient:
         if self.replies:
             return self.replies.popleft()
         last_user = next((m.text for m in reversed(request.messages) if m.role == "user"), "")
-        return ScriptedReply(text=f"echo: {last_user}")
+        return ScriptedReply(
+            text=f"echo: {last_user}", chunk_size=self.echo_chunk_size, delay=self.echo_delay
+        )
 
 
 def _usage(request: CompletionRequest, reply: ScriptedReply) -> Usage:
@@ -163,10 +180,13 @@ def orchestify_create_client(provider: ProviderContext) -> ScriptedClient | None
     if provider.provider_type != PROVIDER_TYPE:
         return None
     options = dict(provider.config.options)
-    price = _DEFAULT_PRICE
-    if options.get("unpriced"):
-        price = None  # type: ignore[assignment]
-    return ScriptedClient(_capabilities(options), price)
+    price = None if options.get("unpriced") else _DEFAULT_PRICE
+    return ScriptedClient(
+        _capabilities(options),
+        price,
+        echo_chunk_size=int(options.get("echo_chunk_size", 8)),
+        echo_delay=float(options.get("echo_delay", 0.0)),
+    )
 
 
 @hookimpl
