@@ -199,10 +199,8 @@ def cmd_complete(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError("the prompt is empty")
     config = _load(args)
     registry = ProviderRegistry.from_config(config)
-    if args.agent:
-        provider = registry.get_for_agent(args.agent)
-    else:
-        provider = registry.get(args.provider)
+    get = registry.get_for_agent if args.agent else registry.get
+    provider = get(args.agent or args.provider)
     messages = []
     if args.system:
         messages.append(LLMMessage(role="system", content=args.system))
