@@ -1,0 +1,67 @@
+"""The one ``anthropic.AsyncAnthropic`` client of a provider, and its provider options.
+
+The SDK's own retries are off (``max_retries=0``): the core's retry loop is the only one.
+The SDK is imported here, when the first ``anthropic`` provider is built, never when the
+plugin module is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from orchestify_core import ConfigError, ProviderContext
+
+if TYPE_CHECKING:
+    import anthropic
+
+__all__ = ["ClaudeOptions", "create_client", "options_of"]
+
+
+@attrs.frozen
+class ClaudeOptions:
+    """The provider's ``options:``.
+
+    Attributes:
+        send_temperature: Send ``temperature`` in the request body. The Messages API
+            version the SDK speaks has no sampling parameters, so it is not sent by
+            default; set this for an endpoint that still takes it.
+    """
+
+    send_temperature: bool = False
+
+
+def options_of(provider: ProviderContext) -> ClaudeOptions:
+    """The provider's options, checked: an unknown key or a wrong type is a ConfigError."""
+    raw: Mapping[str, Any] = provider.config.options
+    known = {field.name for field in attrs.fields(ClaudeOptions)}
+    where = f"providers.{provider.provider_id}.options"
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(
+                f"unknown option for type 'anthropic' (known: {', '.join(sorted(known))})",
+                path=f"{where}.{key}",
+            )
+        if not isinstance(value, bool):
+            raise ConfigError(f"expected true or false, got {value!r}", path=f"{where}.{key}")
+    return ClaudeOptions(**raw)
+
+
+def create_client(provider: ProviderContext) -> anthropic.AsyncAnthropic:
+    """The SDK client for ``provider``'s config: key, base URL, timeout and headers.
+
+    Without an ``api_key`` the SDK looks for credentials itself (``ANTHROPIC_API_KEY``...).
+    """
+    import anthropic
+
+    config = provider.config
+    key = config.api_key.get_secret_value() if config.api_key is not None else None
+    return anthropic.AsyncAnthropic(
+        api_key=key or None,
+        base_url=config.base_url,
+        timeout=config.timeout,
+        max_retries=0,
+        default_headers=dict(config.headers) or None,
+    )
