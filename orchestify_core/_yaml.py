@@ -14,12 +14,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ._paths import Location, Path, format_path
 from .errors import ConfigError
 
-__all__ = ["Location", "Path", "read_yaml"]
-
-Path = tuple[str | int, ...]
-Location = tuple[str, int]
+__all__ = ["read_yaml"]
 
 _TAG = "tag:yaml.org,2002:"
 _MAX_NODES = 100_000
@@ -101,14 +99,6 @@ class _Builder:
         if lowered == ".nan":
             return float("nan")
         return float(text.replace("_", ""))
-
-
-def format_path(path: Path) -> str:
-    """``('providers', 'claude_main', 'max_tokens')`` -> ``providers.claude_main.max_tokens``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
 
 
 def read_yaml(text: str, file: str) -> tuple[Any, dict[Path, Location]]:

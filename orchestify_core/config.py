@@ -19,16 +19,19 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path as FsPath
-from typing import Any, TypeVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
-import cattrs
 
-from ._yaml import Location, Path, format_path, read_yaml
+from ._paths import Location, Path, format_path
 from .errors import ConfigError
 from .models import ModelPrice
 from .secret import Secret
+
+if TYPE_CHECKING:
+    import cattrs
 
 __all__ = [
     "AgentConfig",
@@ -315,7 +318,11 @@ def _secret(value: Any, _: type) -> Secret:
     raise TypeError("expected a string")
 
 
-def _make_converter() -> cattrs.Converter:
+@cache
+def _converter() -> cattrs.Converter:
+    """The private converter, built on first use (cattrs is not imported before)."""
+    import cattrs
+
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     converter.register_structure_hook(int, _strict_int)
     converter.register_structure_hook(float, _strict_float)
@@ -347,7 +354,6 @@ def _make_converter() -> cattrs.Converter:
     return converter
 
 
-_converter = _make_converter()
 _PATH_TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[([^\]]+)\]")
 _REASONS = {
     "invalid value for type, expected ProviderConfig": "expected a mapping of provider settings",
@@ -368,6 +374,8 @@ def _parse_cattrs_path(text: str) -> Path:
 
 def _first_error(exc: Exception) -> tuple[Path, str]:
     """The first of cattrs' errors, as (path, reason)."""
+    import cattrs
+
     messages = cattrs.transform_error(exc, path="$")
     message = messages[0] if messages else str(exc)
     reason, _, where = message.rpartition(" @ ")
@@ -511,7 +519,7 @@ def parse_config(
 
     substituted = _substitute_tree(merged, (), env, fail)
     try:
-        config = _converter.structure(substituted, OrchestifyConfig)
+        config = _converter().structure(substituted, OrchestifyConfig)
     except Exception as exc:  # cattrs raises exception groups of many kinds
         path, reason = _first_error(exc)
         raise fail(path, reason) from None
@@ -538,6 +546,8 @@ def load_config(
         files = [root]
     else:
         raise ConfigError("no such file or directory", file=str(root))
+    from ._yaml import read_yaml
+
     documents = []
     for file in files:
         try:
@@ -552,15 +562,17 @@ def loads_config(
     text: str, *, file: str = "<string>", environ: Mapping[str, str] | None = None
 ) -> OrchestifyConfig:
     """Load a configuration from a YAML string."""
+    from ._yaml import read_yaml
+
     return parse_config([read_yaml(text, file)], environ=environ, default_file=file)
 
 
 def dump_config(config: OrchestifyConfig) -> dict[str, Any]:
     """The config as plain data, with every secret masked (safe to log or print)."""
-    data: dict[str, Any] = _converter.unstructure(config)
+    data: dict[str, Any] = _converter().unstructure(config)
     return data
 
 
 def structure(value: Any, cls: type[T]) -> T:
     """Structure plain data into one of the config records (used for per-call overrides)."""
-    return _converter.structure(value, cls)
+    return _converter().structure(value, cls)

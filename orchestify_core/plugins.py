@@ -11,18 +11,22 @@ Set ``ORCHESTIFY_PLUGINS`` to a comma-separated list of provider types to allow 
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import os
 import threading
 import weakref
 from collections.abc import Iterable
 
+from typing import TYPE_CHECKING
+
 import attrs
 import pluggy
 
 from . import hookspecs
 from .errors import DuplicatePluginError, PluginLoadError, UnknownProviderTypeError
+
+if TYPE_CHECKING:
+    import importlib.metadata
 
 __all__ = [
     "ALLOWLIST_ENV",
@@ -67,6 +71,8 @@ def _allowlist() -> frozenset[str] | None:
 
 
 def _entry_points() -> list[importlib.metadata.EntryPoint]:
+    import importlib.metadata  # only when plugins are looked up: it is slow to import
+
     return list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
 
 

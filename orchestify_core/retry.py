@@ -12,7 +12,6 @@ within ``max_retry_after``; otherwise exponential backoff with jitter, capped at
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -61,6 +60,8 @@ def retry_after_from_headers(
         return max(float(value), 0.0)
     except ValueError:
         pass
+    import email.utils
+
     parsed = email.utils.parsedate_tz(value)
     if parsed is None:
         return None
