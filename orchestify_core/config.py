@@ -18,8 +18,8 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from pathlib import Path as FsPath
 from functools import cache
+from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 

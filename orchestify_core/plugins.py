@@ -16,7 +16,6 @@ import os
 import threading
 import weakref
 from collections.abc import Iterable
-
 from typing import TYPE_CHECKING
 
 import attrs
