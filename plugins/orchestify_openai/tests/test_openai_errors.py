@@ -213,3 +213,15 @@ async def test_server_message_echoing_the_key_is_masked(
         await provider.complete(USER)
     assert api_key not in str(info.value)
     assert "Incorrect API key provided" in str(info.value)
+
+
+async def test_status_error_at_stream_start(
+    provider: LLMProvider, openai_server: OpenAIServer
+) -> None:
+    """A stream refused with a status (429 here) raises the same error as a completion."""
+    openai_server.enqueue(Reply(status=429, retry_after=3))
+    with pytest.raises(RateLimitError) as info:
+        async for _ in provider.stream(USER):
+            pass
+    assert info.value.retry_after == 3
+    assert provider.get_usage().outcomes == {"error": 1}
