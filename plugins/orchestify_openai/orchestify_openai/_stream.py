@@ -9,16 +9,18 @@ stream is exhausted.
 
 A stream that ends without a finish reason was cut short: it raises
 :class:`APIConnectionError`, as does a connection that drops (the SDK reports it), so the
-core accounts the attempt and retries or reports it. The SDK stream is closed in
+core accounts the attempt and retries or reports it. An event that is not JSON raises
+:class:`APIError`. The SDK stream is closed in
 ``finally``: on a normal end, an error, a consumer that stops early, or cancellation.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from orchestify_core.errors import APIConnectionError
+from orchestify_core.errors import APIConnectionError, APIError
 from orchestify_core.models import (
     CompletionRequest,
     ProviderContext,
@@ -77,6 +79,8 @@ async def stream(
                         refused = refused or bool(delta.refusal)
                     if choice.finish_reason is not None:
                         raw_finish = choice.finish_reason
+        except json.JSONDecodeError as exc:
+            raise APIError(f"the OpenAI stream sent an event that is not JSON: {exc}") from exc
         except Exception as exc:
             error = translate(exc, secrets=secrets_of(provider))
             if error is None:

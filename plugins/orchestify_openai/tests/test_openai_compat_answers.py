@@ -170,3 +170,9 @@ async def test_answer_without_choices_is_an_api_error() -> None:
     body["choices"] = []
     with pytest.raises(APIError, match="choice"):
         await complete(json.dumps(body).encode())
+
+
+async def test_malformed_stream_event_is_an_api_error() -> None:
+    """An SSE event that is not JSON raises APIError, not a bare ValueError."""
+    with pytest.raises(APIError, match="not JSON"):
+        await stream(b"data: {not json\n\n")
