@@ -14,6 +14,8 @@ import attrs
 
 from orchestify_core import ConfigError, ProviderContext
 
+from ._errors import translate_error
+
 if TYPE_CHECKING:
     import anthropic
 
@@ -52,16 +54,23 @@ def options_of(provider: ProviderContext) -> ClaudeOptions:
 def create_client(provider: ProviderContext) -> anthropic.AsyncAnthropic:
     """The SDK client for ``provider``'s config: key, base URL, timeout and headers.
 
-    Without an ``api_key`` the SDK looks for credentials itself (``ANTHROPIC_API_KEY``...).
+    Without an ``api_key`` the SDK looks for credentials itself (``ANTHROPIC_API_KEY``,
+    ``ANTHROPIC_PROFILE``...); a profile it cannot load is an AuthenticationError here.
     """
     import anthropic
 
     config = provider.config
     key = config.api_key.get_secret_value() if config.api_key is not None else None
-    return anthropic.AsyncAnthropic(
-        api_key=key or None,
-        base_url=config.base_url,
-        timeout=config.timeout,
-        max_retries=0,
-        default_headers=dict(config.headers) or None,
-    )
+    try:
+        return anthropic.AsyncAnthropic(
+            api_key=key or None,
+            base_url=config.base_url,
+            timeout=config.timeout,
+            max_retries=0,
+            default_headers=dict(config.headers) or None,
+        )
+    except anthropic.AnthropicError as exc:
+        translated = translate_error(exc, key)
+        if translated is None:  # pragma: no cover - every AnthropicError is translated
+            raise
+        raise translated from exc

@@ -18,7 +18,7 @@ from orchestify_core.testing.servers import AnthropicServer
 
 __all__ = ["anthropic_server", "api_key", "make_provider", "provider"]
 
-MODEL = "claude-sonnet-4-5"
+MODEL = "claude-haiku-4-5"
 PROVIDER_ID = "claude_main"
 
 MakeProvider = Callable[..., LLMProvider]
@@ -65,5 +65,5 @@ async def make_provider(
 
 @pytest.fixture
 def provider(make_provider: MakeProvider) -> LLMProvider:
-    """The default provider: claude-sonnet-4-5 on the loopback server, no retries."""
+    """The default provider: claude-haiku-4-5 on the loopback server, no retries."""
     return make_provider()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from orchestify_claude._messages import build_params, convert_messages, thinking_config
+
 from orchestify_core import (
     CompletionRequest,
     ImagePart,
@@ -62,7 +62,10 @@ def test_consecutive_turns_of_one_role_are_merged() -> None:
     ]
     turns = convert_messages(messages)
     assert turns == [
-        {"role": "user", "content": [{"type": "text", "text": "one"}, {"type": "text", "text": "two"}]},
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "one"}, {"type": "text", "text": "two"}],
+        },
         {
             "role": "assistant",
             "content": [{"type": "text", "text": "three"}, {"type": "text", "text": "four"}],
@@ -82,7 +85,9 @@ def test_tool_results_are_user_blocks_placed_first() -> None:
     turns = convert_messages(messages)
     assert turns[1] == {
         "role": "assistant",
-        "content": [{"type": "tool_use", "id": "t1", "name": "get_weather", "input": {"city": "Oslo"}}],
+        "content": [
+            {"type": "tool_use", "id": "t1", "name": "get_weather", "input": {"city": "Oslo"}}
+        ],
     }
     assert turns[2] == {
         "role": "user",
