@@ -20,14 +20,14 @@ from ._validation import has_custom_base_url
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-__all__ = ["NO_KEY_PLACEHOLDER", "api_key_of", "create_client", "secrets_of"]
+__all__ = ["NO_KEY_PLACEHOLDER", "create_client", "secrets_of"]
 
 NO_KEY_PLACEHOLDER = "no-key-required"
 """The key sent to a custom ``base_url`` when the config gives none."""
 
 
-def api_key_of(provider: ProviderContext) -> str | None:
-    """The configured key, or None."""
+def _configured_key(provider: ProviderContext) -> str | None:
+    """The configured key, or None (read only to build the client)."""
     key = provider.config.api_key
     if key is None:
         return None
@@ -35,9 +35,10 @@ def api_key_of(provider: ProviderContext) -> str | None:
 
 
 def secrets_of(provider: ProviderContext) -> tuple[str, ...]:
-    """What must never appear in an error message."""
-    key = api_key_of(provider)
-    return (key,) if key else ()
+    """What must never appear in an error message: the key the client holds (which may
+    come from ``OPENAI_API_KEY``), read from the client rather than the config again."""
+    key = getattr(provider.client, "api_key", None)
+    return (key,) if isinstance(key, str) and key and key != NO_KEY_PLACEHOLDER else ()
 
 
 def create_client(provider: ProviderContext) -> AsyncOpenAI:
@@ -50,7 +51,7 @@ def create_client(provider: ProviderContext) -> AsyncOpenAI:
 
     config = provider.config
     parse_options(provider.provider_id, config.options)
-    key = api_key_of(provider)
+    key = _configured_key(provider)
     if key is None and has_custom_base_url(config):
         key = NO_KEY_PLACEHOLDER
     try:

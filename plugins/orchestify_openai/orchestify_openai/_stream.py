@@ -10,8 +10,8 @@ stream is exhausted.
 A stream that ends without a finish reason was cut short: it raises
 :class:`APIConnectionError`, as does a connection that drops (the SDK reports it), so the
 core accounts the attempt and retries or reports it. An event that is not JSON raises
-:class:`APIError`. The SDK stream is closed in
-``finally``: on a normal end, an error, a consumer that stops early, or cancellation.
+:class:`APIError`. The SDK stream is closed in ``finally``: on a normal end, an error, a
+consumer that stops early, or cancellation.
 """
 
 from __future__ import annotations
