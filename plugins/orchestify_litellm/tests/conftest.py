@@ -10,23 +10,47 @@ import os
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import attrs
 import pytest
+import pytest_asyncio
 
-from orchestify_core import LLMProvider, ProviderRegistry
+from orchestify_core import LLMMessage, LLMProvider, ProviderRegistry
 from orchestify_core.config import parse_config
 from orchestify_core.plugins import create_plugin_manager
 from orchestify_core.secret import Secret
+from orchestify_core.testing.servers import LoopbackServer, server_class
 
 pytest_plugins = ["orchestify_core.testing.fixtures"]
 
 ANTHROPIC_MODEL = "anthropic/claude-sonnet-4-5"
 OPENAI_MODEL = "openai/gpt-4o"
+MODELS = {"anthropic": ANTHROPIC_MODEL, "openai": OPENAI_MODEL}
 PROVIDER_ID = "llm"
+WEATHER = {
+    "name": "get_weather",
+    "description": "Weather of a city",
+    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}},
+}
+# A 1x1 transparent PNG.
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
 Build = Callable[..., LLMProvider]
+
+
+@attrs.frozen
+class Backend:
+    """A loopback server and the LiteLLM model string that reaches it."""
+
+    name: str
+    server: LoopbackServer
+    model: str
+
+
+def user(text: str) -> list[LLMMessage]:
+    return [LLMMessage("user", text)]
 
 
 @pytest.fixture
@@ -55,3 +79,18 @@ def build(api_key: str) -> Build:
         return registry.get(PROVIDER_ID)
 
     return make
+
+
+@pytest_asyncio.fixture(params=["anthropic", "openai"])
+async def backend(request: pytest.FixtureRequest, api_key: str) -> AsyncIterator[Backend]:
+    """Each loopback server in turn, requiring the canary key."""
+    async with server_class(request.param)(api_key=api_key) as server:
+        yield Backend(request.param, server, MODELS[request.param])
+
+
+@pytest_asyncio.fixture
+async def provider(backend: Backend, build: Build) -> AsyncIterator[LLMProvider]:
+    """A litellm provider for the backend's model, pointed at its server."""
+    provider = build(backend.model, backend.server.base_url, headers={"X-Team": "search"})
+    yield provider
+    await provider.aclose()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from orchestify_core import LLMMessage, LLMProvider
+from orchestify_core import LLMProvider
 from orchestify_core.testing.conformance import Claims, ProviderConformance
 from orchestify_core.testing.servers import LoopbackServer, Reply
 
-from .conftest import ANTHROPIC_MODEL, OPENAI_MODEL
+from .conftest import ANTHROPIC_MODEL, OPENAI_MODEL, user
 
 
 class TestAnthropicBackendConformance(ProviderConformance):
@@ -49,7 +49,7 @@ class TestOpenAIBackendConformance(ProviderConformance):
             server,
             Reply("word " * 40, chunk_count=40, event_delay=0.01, input_tokens=33),
         )
-        async with provider.stream([LLMMessage(role="user", content="long")]) as stream:
+        async with provider.stream(user("long")) as stream:
             async for _ in stream:
                 break
         usage = provider.get_usage()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from orchestify_litellm._messages import to_messages, to_tool_choice, to_tools
 
 from orchestify_core import (
     ImagePart,
@@ -14,7 +15,6 @@ from orchestify_core import (
     ToolCall,
     ToolDefinition,
 )
-from orchestify_litellm._messages import to_messages, to_tool_choice, to_tools
 
 PNG = "iVBORw0KGgo="
 

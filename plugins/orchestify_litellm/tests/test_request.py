@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from orchestify_litellm._request import build_kwargs, reasoning_effort
+from orchestify_litellm._routing import Route, served_model
 
 from orchestify_core import LLMMessage, RequestValidationError, ToolDefinition
 from orchestify_core.models import CompletionRequest
-from orchestify_litellm._request import build_kwargs, reasoning_effort
-from orchestify_litellm._routing import Route, served_model
 
 CLAUDE = Route("anthropic/claude-sonnet-4-5", "anthropic")
 GPT = Route("openai/o3-mini", "openai")
@@ -102,7 +102,7 @@ def test_extra_is_passed_but_cannot_take_over() -> None:
     """extra passes provider arguments through, but not the ones the layer owns."""
     kwargs = build_kwargs(_request(extra={"top_p": 0.5}), GPT, reasoning=False, stream=False)
     assert kwargs["top_p"] == 0.5
-    with pytest.raises(RequestValidationError, match="extra.num_retries"):
+    with pytest.raises(RequestValidationError, match=r"extra\.num_retries"):
         build_kwargs(_request(extra={"num_retries": 3}), GPT, reasoning=False, stream=False)
 
 
