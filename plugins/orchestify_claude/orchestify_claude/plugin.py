@@ -7,7 +7,7 @@ module does not import the SDK; the first ``anthropic`` provider built does.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from orchestify_core import (
     CompletionRequest,
@@ -56,9 +56,13 @@ def _client(provider: ProviderContext) -> anthropic.AsyncAnthropic | None:
     return client
 
 
-def _secret(provider: ProviderContext) -> str | None:
+def _raise_translated(exc: Exception, provider: ProviderContext) -> NoReturn:
+    """Raise the orchestify error for an SDK exception (``exc`` itself if it is not one)."""
     key = provider.config.api_key
-    return key.get_secret_value() if key is not None else None
+    translated = translate_error(exc, key.get_secret_value() if key is not None else None)
+    if translated is None:
+        raise exc
+    raise translated from exc
 
 
 # --------------------------------------------------------------------------- lifecycle
@@ -132,10 +136,7 @@ async def _complete(
     try:
         message = await client.messages.create(**params)
     except Exception as exc:
-        translated = translate_error(exc, _secret(provider))
-        if translated is None:
-            raise
-        raise translated from exc
+        _raise_translated(exc, provider)
     return response_from_message(message)
 
 
@@ -162,10 +163,7 @@ async def _stream(
             if event is not None:
                 yield event
     except Exception as exc:
-        translated = translate_error(exc, _secret(provider))
-        if translated is None:
-            raise
-        raise translated from exc
+        _raise_translated(exc, provider)
     finally:
         if sdk_stream is not None:
             await sdk_stream.close()
@@ -185,9 +183,6 @@ async def _health_check(
     try:
         page = await client.models.list(limit=1)
     except Exception as exc:
-        translated = translate_error(exc, _secret(provider))
-        if translated is None:
-            raise
-        raise translated from exc
+        _raise_translated(exc, provider)
     listed = ", ".join(model.id for model in page.data) or "no models"
     return HealthStatus(ok=True, detail=f"models endpoint answered ({listed})")
