@@ -39,8 +39,7 @@ async def test_registry_builds_a_litellm_provider(provider: LLMProvider) -> None
 
 
 async def test_complete(provider: LLMProvider, backend: Backend) -> None:
-    """A completion reaches the server with the key, base_url and headers, and comes back
-    with its text, finish reason and the served model in provider/model form."""
+    """A completion carries key, base_url and headers; text, finish and served model return."""
     backend.server.enqueue(Reply("Hello there."))
     response = await provider.complete(user("hi"), max_tokens=50, temperature=0.3)
     assert response.content == "Hello there."
@@ -115,8 +114,7 @@ async def test_tool_round_trip_sends_tools_and_results(
 
 
 async def test_usage_cache_tokens_and_cost(provider: LLMProvider, backend: Backend) -> None:
-    """Usage counts every input token (cache included); the cost follows LiteLLM's cost map
-    and equals LiteLLM's own figure for the call."""
+    """Usage counts cache tokens as input; cost follows LiteLLM's map and its own figure."""
     backend.server.enqueue(
         Reply(
             "cached",

@@ -41,8 +41,7 @@ class TestOpenAIBackendConformance(ProviderConformance):
     async def test_stream_cancelled_midway(
         self, provider: LLMProvider, server: LoopbackServer | None
     ) -> None:
-        """Leaving a stream early accounts it as cancelled, with an estimated input (OpenAI
-        streams report usage only in their last chunk), and closes its connection."""
+        """An early-left stream is cancelled, its input estimated, its connection closed."""
         assert server is not None
         self.script(
             provider,

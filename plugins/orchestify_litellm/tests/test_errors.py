@@ -70,8 +70,7 @@ async def test_rate_limit_retry_after_ms_in_a_stream(
 async def test_status_errors(
     provider: LLMProvider, backend: Backend, status: int, error_class: type[APIError]
 ) -> None:
-    """Each error status maps to the core's class with that status, and is sent once
-    (LiteLLM's own retries are off)."""
+    """Each error status maps to the core's class and status, sent once (no LiteLLM retry)."""
     backend.server.enqueue(Reply(status=status))
     with pytest.raises(error_class) as info:
         await provider.complete(user("hi"))
@@ -126,9 +125,7 @@ async def test_timeout(backend: Backend, build: Build) -> None:
 
 
 async def test_stream_cut_short(provider: LLMProvider, backend: Backend) -> None:
-    """A connection dropped mid-stream raises StreamInterruptedError with the partial text,
-    and the attempt is accounted as truncated with estimated usage (Anthropic's input
-    tokens as reported at the start of the stream)."""
+    """A stream dropped midway raises StreamInterruptedError and is accounted as truncated."""
     backend.server.enqueue(
         Reply("alpha beta gamma delta epsilon", chunk_count=5, input_tokens=33, drop_after=5)
     )

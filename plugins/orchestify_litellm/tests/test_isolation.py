@@ -102,8 +102,7 @@ def test_importing_the_plugin_does_not_import_litellm() -> None:
 
 
 def test_registry_from_yaml_alone(registry_run: subprocess.CompletedProcess[str]) -> None:
-    """A registry from YAML with one litellm provider completes, streams and maps errors,
-    importing neither orchestify_claude nor orchestify_openai."""
+    """A YAML registry with one litellm provider works without the other orchestify plugins."""
     result = _result(registry_run)
     assert result["type"] == "LiteLLMProvider"
     assert (result["content"], result["stream"]) == ("from yaml", "streamed")
@@ -119,8 +118,7 @@ def test_litellm_uses_its_bundled_cost_map(registry_run: subprocess.CompletedPro
 
 
 def test_no_output_from_litellm(registry_run: subprocess.CompletedProcess[str]) -> None:
-    """Successes and failures print nothing: stdout is the script's result alone and
-    stderr is empty."""
+    """Successes and failures print nothing to stdout or stderr."""
     _result(registry_run)
     assert registry_run.stdout.count("\n") == 1
     assert registry_run.stderr == ""
@@ -129,8 +127,7 @@ def test_no_output_from_litellm(registry_run: subprocess.CompletedProcess[str]) 
 def test_import_cost_is_measured(
     registry_run: subprocess.CompletedProcess[str], record_property: Any
 ) -> None:
-    """The plugin measures what importing litellm cost, once, when the first provider of
-    type litellm was built."""
+    """The time and memory that importing litellm cost are measured once, at build."""
     result = _result(registry_run)
     record_property("litellm_import_seconds", result["import_seconds"])
     record_property("litellm_import_rss_mb", result["import_rss_mb"])

@@ -15,8 +15,7 @@ from .conftest import ANTHROPIC_MODEL, Build, user
 
 
 def test_unroutable_model_without_base_url_is_refused(build: Build) -> None:
-    """A model LiteLLM cannot place, with no base_url, is refused naming the model and the
-    provider/model form."""
+    """An unroutable model without base_url is refused, naming it and provider/model."""
     with pytest.raises(ConfigError) as info:
         build("totally-unknown-model", None)
     message = str(info.value)
@@ -33,8 +32,7 @@ def test_any_routable_model_is_accepted(build: Build) -> None:
 async def test_unknown_model_with_base_url_is_openai_compatible(
     openai_server: OpenAIServer, build: Build
 ) -> None:
-    """With a base_url, a model LiteLLM cannot place goes to the server as an
-    OpenAI-compatible model, under its own name."""
+    """With base_url, an unroutable model is sent as an OpenAI-compatible model."""
     provider = build("my-local-model", openai_server.base_url)
     openai_server.enqueue(Reply("local"))
     response = await provider.complete(user("hi"))
@@ -93,8 +91,7 @@ def test_yaml_price_override_wins(build: Build) -> None:
 
 
 async def test_options_are_litellm_arguments(openai_server: OpenAIServer, build: Build) -> None:
-    """Provider options reach LiteLLM as arguments: an Azure deployment with api_version is
-    called at its deployment path with that api-version."""
+    """Options are LiteLLM arguments: Azure's api_version reaches the deployment URL."""
     provider = build(
         "azure/my-deployment", openai_server.root_url, options={"api_version": "2024-10-21"}
     )

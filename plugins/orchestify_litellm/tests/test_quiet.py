@@ -49,8 +49,7 @@ async def test_quiet_at_default_levels(
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """At default levels, successes and failures print nothing and log nothing of
-    LiteLLM's."""
+    """At default levels, successes and failures print and log nothing of LiteLLM's."""
     caplog.set_level(logging.WARNING)
     await _exercise(provider, backend)
     out, err = capsys.readouterr()
@@ -65,8 +64,7 @@ async def test_quiet_at_default_levels(
 async def test_key_never_leaks(
     provider: LLMProvider, backend: Backend, api_key: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """With every logger at DEBUG, the key is in no log record, repr, error or traceback,
-    and reaches the server only in its auth header."""
+    """At DEBUG, the key is in no record, repr, error or traceback, nor outside its header."""
     caplog.set_level(logging.DEBUG)
     texts = await _exercise(provider, backend)
     texts += [record.getMessage() for record in caplog.records]

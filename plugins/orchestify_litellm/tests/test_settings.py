@@ -20,8 +20,7 @@ def _config(**settings: Any) -> ProviderConfig:
 
 
 def test_call_arguments() -> None:
-    """Key, base_url, timeout and headers become api_key, api_base, timeout, extra_headers;
-    LiteLLM's retries are off and its callbacks skipped."""
+    """Config becomes api_key, api_base, timeout, extra_headers; LiteLLM retries are off."""
     config = _config(
         api_key=Secret("sk-test-key-123456"),
         base_url="https://example.openai.azure.com",

@@ -26,8 +26,7 @@ from .conftest import ANTHROPIC_MODEL, WEATHER, Build, user
 
 
 async def test_thinking_request_and_blocks(anthropic_server: AnthropicServer, build: Build) -> None:
-    """thinking=True sends a thinking budget without temperature; thinking and redacted
-    thinking come back as parts, in order, and go back as thinking blocks."""
+    """Claude thinking: a budget without temperature; blocks come back and go back in order."""
     provider = build(ANTHROPIC_MODEL, anthropic_server.base_url, thinking_budget=2048)
     anthropic_server.enqueue(
         Reply(
@@ -62,8 +61,7 @@ async def test_thinking_request_and_blocks(anthropic_server: AnthropicServer, bu
 
 
 async def test_streamed_thinking(anthropic_server: AnthropicServer, build: Build) -> None:
-    """Streamed thinking arrives as ThinkingDelta pieces then its signature; redacted
-    thinking as RedactedThinking; the response holds both."""
+    """Streamed thinking, its signature and redacted thinking arrive as events and parts."""
     provider = build(ANTHROPIC_MODEL, anthropic_server.base_url)
     anthropic_server.enqueue(
         Reply(
@@ -90,8 +88,7 @@ async def test_streamed_thinking(anthropic_server: AnthropicServer, build: Build
 
 
 async def test_reasoning_effort_for_other_models(openai_server: OpenAIServer, build: Build) -> None:
-    """A non-Claude reasoning model (o3-mini) gets reasoning_effort; no thinking blocks
-    are sent back to it."""
+    """A non-Claude reasoning model gets reasoning_effort and no thinking back."""
     provider = build("openai/o3-mini", openai_server.base_url)
     openai_server.enqueue(Reply("42", reasoning_tokens=7, output_tokens=9), Reply("ok"))
     first = await provider.complete(user("answer?"), thinking=True, thinking_budget=1024)
