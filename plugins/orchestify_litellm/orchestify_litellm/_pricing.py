@@ -44,7 +44,8 @@ def price_of_entry(entry: CatalogEntry, version: str) -> ModelPrice | None:
     )
 
 
-def price(litellm: Any, model: str, version: str) -> ModelPrice | None:
-    """The price of ``model`` in LiteLLM's cost map, or None (unpriced)."""
-    entry = lookup(litellm, model)
+def price(litellm: Any, model: str, version: str, provider: str | None = None) -> ModelPrice | None:
+    """The price of ``model`` (served by ``provider`` when the config names one) in
+    LiteLLM's cost map, or None (unpriced)."""
+    entry = lookup(litellm, model, provider)
     return price_of_entry(entry, version) if entry is not None else None

@@ -79,7 +79,9 @@ def orchestify_pricing(provider: ProviderContext, model: str) -> ModelPrice | No
     client = _client(provider)
     if client is None:
         return None
-    return _pricing.price(client.litellm, model, client.version)
+    return _pricing.price(
+        client.litellm, model, client.version, client.settings.custom_llm_provider
+    )
 
 
 @hookimpl
