@@ -1,0 +1,569 @@
+"""The bars, their verdicts, and the two outputs: ``results.json`` and ``benchmarks.md``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ._calls import CLIENTS, PROVIDERS
+
+__all__ = ["Bar", "evaluate_bars", "render_markdown", "write_json", "write_markdown"]
+
+MET = "met"
+MISSED = "missed"
+NOT_MEASURED = "not measured"
+
+FINDINGS_START = "<!-- findings:start -->"
+FINDINGS_END = "<!-- findings:end -->"
+_NO_FINDINGS = "_No findings recorded for this run._"
+
+
+@attrs.frozen
+class Bar:
+    """One target the project set itself, and how this run did against it."""
+
+    id: str
+    title: str
+    threshold: str
+    figure: float | str | None
+    unit: str
+    verdict: str
+    detail: str = ""
+
+
+def _get(data: Mapping[str, Any], *path: str) -> Any:
+    node: Any = data
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _verdict(ok: bool | None) -> str:
+    if ok is None:
+        return NOT_MEASURED
+    return MET if ok else MISSED
+
+
+def _pct(ratio: float) -> str:
+    return f"{(ratio - 1) * 100:+.1f} %"
+
+
+def _overhead_bars(results: Mapping[str, Any], provider: str) -> list[Bar]:
+    bars: list[Bar] = []
+    vs_raw = _get(results, "per_call", provider, "orchestify", "vs_raw")
+    for metric, word in (("wall_us", "wall"), ("cpu_us", "CPU")):
+        ratio = _get(vs_raw or {}, f"{metric}_ratio")
+        added = _get(vs_raw or {}, f"{metric}_added")
+        ok = None if ratio is None else (ratio <= 1.05 and added <= 100.0)
+        bars.append(
+            Bar(
+                id=f"per-call-{word.lower()}-{provider}",
+                title=f"{provider}: added {word} time per call vs the raw SDK (concurrency 1)",
+                threshold="<= 5 % and <= 100 us",
+                figure=added,
+                unit="us",
+                verdict=_verdict(ok),
+                detail="" if ratio is None else f"ratio {ratio:.3f} ({_pct(ratio)})",
+            )
+        )
+    chunk = _get(results, "chunks", provider, "orchestify", "vs_raw")
+    for metric, word in (("chunk_wall_us", "wall"), ("chunk_cpu_us", "CPU")):
+        added = _get(chunk or {}, f"{metric}_added")
+        ratio = _get(chunk or {}, f"{metric}_ratio")
+        bars.append(
+            Bar(
+                id=f"per-chunk-{word.lower()}-{provider}",
+                title=f"{provider}: added {word} time per chunk vs the raw SDK stream",
+                threshold="<= 5 us",
+                figure=added,
+                unit="us",
+                verdict=_verdict(None if added is None else added <= 5.0),
+                detail="" if ratio is None else f"ratio {ratio:.3f}",
+            )
+        )
+    ttft = _get(results, "ttft", provider, "orchestify", "vs_raw", "ttft_us_added")
+    ttft_ratio = _get(results, "ttft", provider, "orchestify", "vs_raw", "ttft_us_ratio")
+    bars.append(
+        Bar(
+            id=f"ttft-{provider}",
+            title=f"{provider}: added time to first token vs the raw SDK stream",
+            threshold="<= 500 us",
+            figure=ttft,
+            unit="us",
+            verdict=_verdict(None if ttft is None else ttft <= 500.0),
+            detail="" if ttft_ratio is None else f"ratio {ttft_ratio:.3f}",
+        )
+    )
+    throughput = _get(results, "throughput", provider, "orchestify", "vs_raw", "calls_per_s_ratio")
+    bars.append(
+        Bar(
+            id=f"throughput-{provider}",
+            title=f"{provider}: throughput at concurrency 100, orchestify / raw SDK",
+            threshold=">= 0.90",
+            figure=throughput,
+            unit="x",
+            verdict=_verdict(None if throughput is None else throughput >= 0.9),
+        )
+    )
+    return bars
+
+
+def _litellm_bars(results: Mapping[str, Any], provider: str) -> list[Bar]:
+    checks: list[tuple[str, tuple[str, ...], str, bool]] = [
+        ("per-call", ("per_call", provider, "orchestify", "vs_litellm", "wall_us_ratio"),
+         "per-call wall time", False),
+        ("ttft", ("ttft", provider, "orchestify", "vs_litellm", "ttft_us_ratio"),
+         "time to first token", False),
+        ("per-chunk", ("chunks", provider, "orchestify", "vs_litellm", "chunk_wall_us_ratio"),
+         "wall time per chunk", False),
+        ("throughput", ("throughput", provider, "orchestify", "vs_litellm", "calls_per_s_ratio"),
+         "throughput at concurrency 100", True),
+    ]  # fmt: skip
+    bars = []
+    for name, path, what, higher in checks:
+        ratio = _get(results, *path)
+        ok = None if ratio is None else (ratio > 1.0 if higher else ratio < 1.0)
+        bars.append(
+            Bar(
+                id=f"vs-litellm-{name}-{provider}",
+                title=f"{provider}: faster than LiteLLM, {what} (orchestify / LiteLLM)",
+                threshold="> 1" if higher else "< 1",
+                figure=ratio,
+                unit="x",
+                verdict=_verdict(ok),
+            )
+        )
+    return bars
+
+
+def _startup_bars(results: Mapping[str, Any]) -> list[Bar]:
+    derived = _get(results, "startup", "derived") or {}
+    cases = _get(results, "startup", "cases") or {}
+    bars = []
+    core = derived.get("core_over_bare_ms")
+    bars.append(
+        Bar(
+            id="import-core",
+            title="import orchestify_core, over bare python",
+            threshold="<= 100 ms",
+            figure=core,
+            unit="ms",
+            verdict=_verdict(None if core is None else core <= 100.0),
+        )
+    )
+    registry = cases.get("registry-openai")
+    imported = None if registry is None else registry["sdks_imported"]
+    foreign = None if imported is None else [m for m in imported if m != "openai"]
+    bars.append(
+        Bar(
+            id="registry-openai-sdks",
+            title="registry from an openai-only config: other SDKs imported",
+            threshold="neither anthropic nor litellm",
+            figure=None if imported is None else ", ".join(imported) or "none",
+            unit="",
+            verdict=_verdict(None if foreign is None else not foreign),
+        )
+    )
+    over = derived.get("registry-openai_over_openai_import_ms")
+    bars.append(
+        Bar(
+            id="registry-openai-time",
+            title="registry from an openai-only config, over `import openai`",
+            threshold="<= 50 ms",
+            figure=over,
+            unit="ms",
+            verdict=_verdict(None if over is None else over <= 50.0),
+            detail=""
+            if registry is None
+            else f"registry {registry['wall_ms']['median']:.0f} ms, "
+            f"import openai {cases['openai']['wall_ms']['median']:.0f} ms",
+        )
+    )
+    cli = cases.get("plugins-cli")
+    cli_sdks = None if cli is None else cli["sdks_imported"]
+    bars.append(
+        Bar(
+            id="plugins-cli-sdks",
+            title="`orchestify plugins`: SDKs imported",
+            threshold="none",
+            figure=None if cli_sdks is None else ", ".join(cli_sdks) or "none",
+            unit="",
+            verdict=_verdict(None if cli_sdks is None else not cli_sdks),
+            detail="" if cli is not None else "orchestify_core.cli is not there yet",
+        )
+    )
+    return bars
+
+
+def _memory_bar(results: Mapping[str, Any]) -> Bar:
+    memory = _get(results, "memory")
+    delta = None if memory is None else memory.get("rss_delta_mb")
+    noise = 2.0 if memory is None else memory.get("noise_mb", 2.0)
+    calls = None if memory is None else memory.get("calls")
+    return Bar(
+        id="memory-growth",
+        title=f"RSS growth over {calls or 'N'} further orchestify calls (streams mixed in)",
+        threshold=f"<= {noise:g} MB (noise)",
+        figure=delta,
+        unit="MB",
+        verdict=_verdict(None if delta is None else delta <= noise),
+        detail="" if memory is None else f"gc-tracked objects {memory['gc_objects_delta']:+.0f}",
+    )
+
+
+def evaluate_bars(results: Mapping[str, Any]) -> list[Bar]:
+    """Every bar with this run's figure and verdict (``not measured`` when absent)."""
+    bars: list[Bar] = []
+    for provider in PROVIDERS:
+        bars += _overhead_bars(results, provider)
+    for provider in PROVIDERS:
+        bars += _litellm_bars(results, provider)
+    bars += _startup_bars(results)
+    bars.append(_memory_bar(results))
+    return bars
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def write_json(results: Mapping[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+def _num(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    return f"{value:,.{digits}f}"
+
+
+def _ratio(value: Any) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _clients_of(section: Mapping[str, Any]) -> list[str]:
+    return [client for client in CLIENTS if client in section]
+
+
+def _comparison_cells(
+    entry: Mapping[str, Any], metric: str, references: Sequence[str]
+) -> list[str]:
+    cells = []
+    for reference in references:
+        comparison = entry.get(f"vs_{reference}") or {}
+        ratio = comparison.get(f"{metric}_ratio")
+        added = comparison.get(f"{metric}_added")
+        if ratio is None:
+            cells.append("-")
+        elif added is None:
+            cells.append(f"{ratio:.3f}")
+        else:
+            cells.append(f"{ratio:.3f} ({added:+,.1f})")
+    return cells
+
+
+def _section_table(
+    section: Mapping[str, Any] | None,
+    columns: Sequence[tuple[str, str, Callable[[Any], str]]],
+    compare: str,
+    compare_label: str,
+) -> list[str]:
+    if not section:
+        return ["_Not measured in this run._"]
+    header = ["provider", "client", *(label for _, label, _ in columns)]
+    header += [f"{compare_label} vs raw", f"{compare_label} vs LiteLLM"]
+    rows = []
+    for provider in PROVIDERS:
+        clients = section.get(provider) or {}
+        for client in _clients_of(clients):
+            entry = clients[client]
+            cells = [provider, f"`{client}`"]
+            cells += [fmt(_get(entry, metric, "median")) for metric, _, fmt in columns]
+            cells += _comparison_cells(entry, compare, ("raw", "litellm"))
+            rows.append(cells)
+    return _table(header, rows)
+
+
+def _bars_table(bars: Sequence[Mapping[str, Any]]) -> list[str]:
+    rows = []
+    for bar in bars:
+        figure = bar["figure"]
+        shown = figure if isinstance(figure, str) or figure is None else f"{figure:,.3g}"
+        unit = f" {bar['unit']}" if bar["unit"] and figure is not None else ""
+        verdict = bar["verdict"]
+        mark = {"met": "**met**", "missed": "**MISSED**"}.get(verdict, verdict)
+        rows.append(
+            [bar["title"], f"{_num(shown)}{unit}", bar["threshold"], mark, bar["detail"] or ""]
+        )
+    return _table(["bar", "figure", "threshold", "verdict", "detail"], rows)
+
+
+def _startup_table(startup: Mapping[str, Any] | None) -> list[str]:
+    if not startup:
+        return ["_Not measured in this run._"]
+    rows = []
+    derived = startup.get("derived", {})
+    for name, case in startup["cases"].items():
+        over = derived.get(f"{name}_over_bare_ms")
+        rows.append(
+            [
+                f"`{case['description']}`",
+                _num(case["wall_ms"]["median"]),
+                _num(over) if name != "bare" else "-",
+                _num(case["inner_ms"]),
+                _num(case["peak_rss_mb"]),
+                ", ".join(case["sdks_imported"]) or "none",
+            ]
+        )
+    lines = _table(
+        [
+            "case",
+            "process wall (ms)",
+            "over bare python (ms)",
+            "payload alone (ms)",
+            "peak RSS (MB)",
+            "SDKs in sys.modules",
+        ],
+        rows,
+    )
+    lines.append("")
+    lines.append(f"Median of {startup['repeats']} fresh processes per case, run round-robin.")
+    return lines
+
+
+def _memory_lines(memory: Mapping[str, Any] | None) -> list[str]:
+    if not memory:
+        return ["_Not measured in this run._"]
+    rows = [
+        ["after warm-up", "0", _num(memory["rss_after_warmup_mb"]), "-"],
+    ]
+    for checkpoint in memory["checkpoints"]:
+        rows.append(
+            [
+                f"+{checkpoint['calls']:,.0f} calls",
+                _num(checkpoint["calls"], 0),
+                _num(checkpoint["rss_mb"]),
+                "",
+            ]
+        )
+    rows[-1][3] = f"{memory['gc_objects_delta']:+,.0f}"
+    lines = _table(["point", "calls", "RSS (MB)", "gc-tracked objects vs warm-up"], rows)
+    lines += [
+        "",
+        f"RSS delta {memory['rss_delta_mb']:+.2f} MB after {memory['calls']:,} calls "
+        f"({memory['warmup_calls']:,} warm-up calls first; providers "
+        f"{', '.join(memory['providers'])}; one call in four streamed; "
+        f"{memory['concurrency']} in flight).",
+    ]
+    return lines
+
+
+def _meta_lines(results: Mapping[str, Any]) -> list[str]:
+    meta = results["meta"]
+    versions = ", ".join(f"{name} {version}" for name, version in meta["versions"].items())
+    return [
+        f"- Command: `{meta['command']}`",
+        f"- Date: {meta['date']}",
+        f"- Versions: {versions}",
+        f"- Machine: {meta['machine']}",
+        f"- Run time: {meta['elapsed_s']:.0f} s",
+    ]
+
+
+def render_markdown(results: Mapping[str, Any], findings: str | None = None) -> str:
+    """The summary document; ``findings`` is kept as it is between its markers."""
+    settings = results["settings"]
+    bars = results["bars"]
+    missed = sum(1 for bar in bars if bar["verdict"] == MISSED)
+    met = sum(1 for bar in bars if bar["verdict"] == MET)
+    lines = [
+        "# Benchmarks",
+        "",
+        "What orchestify's layer adds on top of the raw `anthropic` and `openai` SDKs, and how",
+        "it compares with LiteLLM. Reproduce with `nox -s bench` (core and every plugin",
+        "installed), or `python -m bench` in a development environment; `python -m bench "
+        "--help` lists the options.",
+        "",
+        *_meta_lines(results),
+        "",
+        f"**{met} bars met, {missed} missed, {len(bars) - met - missed} not measured.**",
+        "",
+        "## Bars",
+        "",
+        *_bars_table(bars),
+        "",
+        f"## 1. Non-streaming calls, concurrency 1 ({settings['calls']} calls per round, "
+        f"{settings['rounds']} rounds)",
+        "",
+        "Microseconds per call, the median of the rounds. The comparison columns are the "
+        "median over rounds of the per-round ratio, with the added microseconds (wall) in "
+        "brackets.",
+        "",
+        *_section_table(
+            results.get("per_call"),
+            [
+                ("wall_us", "wall (us/call)", _num),
+                ("cpu_us", "client CPU (us/call)", _num),
+                ("server_cpu_us", "server CPU (us/call)", _num),
+            ],
+            "wall_us",
+            "wall",
+        ),
+        "",
+        "Client CPU per call, compared:",
+        "",
+        *_section_table(
+            results.get("per_call"),
+            [("cpu_us", "client CPU (us/call)", _num)],
+            "cpu_us",
+            "CPU",
+        ),
+        "",
+        f"## 2. Streaming ({settings['rounds']} rounds)",
+        "",
+        f"### Time to first token ({settings['ttft_streams']} ten-chunk streams per round)",
+        "",
+        *_section_table(
+            results.get("ttft"),
+            [
+                ("ttft_us", "TTFT (us)", _num),
+                ("ttft_cpu_us", "client CPU to first token (us)", _num),
+                ("stream_us", "whole stream (us)", _num),
+            ],
+            "ttft_us",
+            "TTFT",
+        ),
+        "",
+        f"### Cost per chunk ({settings['long_streams']} streams of "
+        f"{settings['chunk_count']:,} chunks per round)",
+        "",
+        "Time from the first text chunk to the end of the stream, divided by the chunks "
+        "after the first (the end of the stream, its usage and the assembled response "
+        "included).",
+        "",
+        *_section_table(
+            results.get("chunks"),
+            [
+                ("chunk_wall_us", "wall (us/chunk)", lambda v: _num(v, 2)),
+                ("chunk_cpu_us", "client CPU (us/chunk)", lambda v: _num(v, 2)),
+                ("server_cpu_us", "server CPU (us/chunk)", lambda v: _num(v, 2)),
+                ("stream_ms", "whole stream (ms)", _num),
+            ],
+            "chunk_wall_us",
+            "wall/chunk",
+        ),
+        "",
+        "Per-chunk client CPU, compared:",
+        "",
+        *_section_table(
+            results.get("chunks"),
+            [("chunk_cpu_us", "client CPU (us/chunk)", lambda v: _num(v, 2))],
+            "chunk_cpu_us",
+            "CPU/chunk",
+        ),
+        "",
+        f"## 3. Throughput at concurrency {settings['concurrency']} "
+        f"({settings['throughput_calls']:,} calls per round, "
+        f"{settings['throughput_rounds']} rounds)",
+        "",
+        *_section_table(
+            results.get("throughput"),
+            [
+                ("calls_per_s", "calls/s", lambda v: _num(v, 0)),
+                ("cpu_us", "client CPU (us/call)", _num),
+                ("server_cpu_share", "servers' CPU (cores)", lambda v: _num(v, 2)),
+            ],
+            "calls_per_s",
+            "calls/s",
+        ),
+        "",
+        "## 4. Start-up",
+        "",
+        *_startup_table(results.get("startup")),
+        "",
+        "## 5. Memory",
+        "",
+        *_memory_lines(results.get("memory")),
+        "",
+        "## Findings",
+        "",
+        FINDINGS_START,
+        (findings or _NO_FINDINGS).strip(),
+        FINDINGS_END,
+        "",
+        "## Method",
+        "",
+        *_METHOD,
+        "",
+    ]
+    return "\n".join(lines)
+
+
+_METHOD = [
+    "- The Anthropic and OpenAI loopback servers (`orchestify_core.testing.servers`) run in "
+    "separate processes (`ServerProcess`), so their work is not on the measured event loop "
+    "and `time.process_time()` in the benchmark process is the clients' CPU alone. Every "
+    "client talks to the same two servers in the same run.",
+    "- Every client sends the same request: one user message, `max_tokens=256`, "
+    "`temperature=0.7`, model `claude-sonnet-4-5` or `gpt-4o-mini`. orchestify is built with "
+    "`ProviderRegistry.from_config(loads_config(...))` and the default settings (retries, "
+    "timeout, usage and cost accounting all on), only `base_url` pointing at the server. "
+    "The raw SDK clients use their defaults. LiteLLM is called as `litellm.acompletion` with "
+    "`anthropic/...` or `openai/...` and `api_base`.",
+    "- Streams are scripted with the servers' `x-loopback-reply` header, so every client "
+    "receives the same bytes; OpenAI streams ask for usage (`stream_options.include_usage`), "
+    "as orchestify always does. `raw` Anthropic streams iterate the raw events of "
+    "`messages.create(stream=True)`; `raw-helper` is `messages.stream()`, shown for "
+    "reference (it builds a snapshot of the message on every event).",
+    "- A round runs one block per client (N calls or N streams), in an order rotated every "
+    "round. Figures are medians over rounds; ratios and differences are computed per round "
+    "(both clients ran in the same round) and then their median is taken, which cancels "
+    "most of the drift of a shared machine. Between blocks the benchmark sleeps briefly and "
+    "collects garbage, so background work of one client (LiteLLM logs from tasks and "
+    "threads) does not land in the next block.",
+    "- Before the rounds, each client is warmed up (connections opened, lazy imports done) "
+    "and its answers are checked: a non-empty text, the expected number of stream chunks.",
+    "- Start-up cases each run in fresh interpreters, round-robin; byte-code caches are "
+    "allowed and each case runs once untimed first, as an installed wheel would be. The wall "
+    "time includes interpreter start and exit, which is why each case is given over bare "
+    "`python -c pass` as well.",
+    "- Memory is measured in a child process that imports orchestify and its plugins only. "
+    "RSS is read after `gc.collect()`; growth within the noise bound (allocator arenas, "
+    "socket buffers) is not growth.",
+]
+
+
+def read_findings(path: Path) -> str | None:
+    """The findings already written in ``path`` (between the markers), if any."""
+    if not path.exists():
+        return None
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find(FINDINGS_START), text.find(FINDINGS_END)
+    if start < 0 or end < start:
+        return None
+    findings = text[start + len(FINDINGS_START) : end].strip()
+    return None if findings == _NO_FINDINGS else findings
+
+
+def write_markdown(results: Mapping[str, Any], path: Path) -> None:
+    """Write the summary, keeping the findings section of an existing file."""
+    findings = read_findings(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_markdown(results, findings), encoding="utf-8")
