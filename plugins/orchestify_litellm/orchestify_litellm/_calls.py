@@ -80,5 +80,5 @@ async def health_check(client: LiteLLMClient, config: ProviderConfig) -> HealthS
 
 
 async def close(client: LiteLLMClient) -> None:
-    """Stop the client from being used (LiteLLM's pooled HTTP clients are shared)."""
+    """Stop the client from being used; the last one releases LiteLLM's HTTP clients."""
     await client.aclose()

@@ -3,24 +3,27 @@
 LiteLLM has no client object (``litellm.acompletion`` is a function, and LiteLLM pools its
 HTTP clients process-wide, shared by every caller), so the plugin's "client" holds what one
 provider needs: the litellm module, the per-provider call arguments, and per-model routes
-and reasoning verdicts. Closing it stops it from being used; it does not close LiteLLM's
-shared HTTP clients, which other providers and other LiteLLM users in the process may be
-using (LiteLLM closes them at exit).
+and reasoning verdicts. Closing it stops it from being used; closing the last open one of
+the process also releases LiteLLM's pooled HTTP clients (see ``_pool``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from orchestify_core.errors import ProviderError, RequestValidationError
 
 from ._capabilities import supports
+from ._pool import release_pooled_clients
 from ._routing import Route, resolve_route
 from ._settings import CallSettings
 
 __all__ = ["LiteLLMClient"]
+
+_open_clients: weakref.WeakSet[LiteLLMClient] = weakref.WeakSet()
 
 
 def _litellm_version() -> str:
@@ -48,6 +51,7 @@ class LiteLLMClient:
         self.closed = False
         self._routes: dict[str, Route] = {}
         self._reasoning: dict[str, bool] = {}
+        _open_clients.add(self)
 
     def __repr__(self) -> str:
         return (
@@ -103,4 +107,10 @@ class LiteLLMClient:
         return await self.litellm.acompletion(**{**self.settings.call_kwargs(), **kwargs})
 
     async def aclose(self) -> None:
+        """Stop this client; the last open one also releases LiteLLM's pooled clients."""
+        if self.closed:
+            return
         self.closed = True
+        _open_clients.discard(self)
+        if not _open_clients:
+            await release_pooled_clients(self.litellm)

@@ -3,6 +3,7 @@ the health check and closing."""
 
 from __future__ import annotations
 
+import gc
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from orchestify_litellm import LiteLLMProvider
 from orchestify_core import ConfigError, LLMProvider, NotFoundError, ProviderError
 from orchestify_core.testing.servers import AnthropicServer, OpenAIServer, Reply
 
-from .conftest import ANTHROPIC_MODEL, Build, user
+from .conftest import ANTHROPIC_MODEL, Backend, Build, user
 
 
 def test_unroutable_model_without_base_url_is_refused(build: Build) -> None:
@@ -125,6 +126,27 @@ async def test_closed_provider_refuses_calls(provider: LLMProvider) -> None:
     await provider.aclose()
     with pytest.raises(ProviderError, match="closed"):
         await provider.complete(user("hi"))
+
+
+async def test_closing_the_last_provider_releases_connections(
+    backend: Backend, build: Build
+) -> None:
+    """Closing the last litellm provider closes LiteLLM's connections; later ones work."""
+    gc.collect()  # providers earlier tests dropped without closing them no longer count
+    first, second = (
+        build(backend.model, backend.server.base_url),
+        build(backend.model, backend.server.base_url),
+    )
+    backend.server.enqueue(Reply("one"), Reply("two", chunk_count=2), Reply("three"))
+    await first.complete(user("hi"))
+    assert [c async for c in second.stream(user("hi"))]
+    await first.aclose()
+    assert backend.server.open_connections > 0
+    await second.aclose()
+    await backend.server.wait_for_connections(0, within=5)
+    third = build(backend.model, backend.server.base_url)
+    assert (await third.complete(user("hi"))).content == "three"
+    await third.aclose()
 
 
 def test_provider_class_from_settings() -> None:
