@@ -1,4 +1,4 @@
-"""Shared fixtures: the loopback servers, a canary key, and providers built from config.
+"""Fixtures: the loopback servers, a canary key, and litellm providers built from config.
 
 litellm is imported once per test session (by the first provider built), never per test.
 """
@@ -10,47 +10,21 @@ import os
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
-import attrs
 import pytest
 import pytest_asyncio
+from litellm_support import MODELS, PROVIDER_ID, Backend, Build
 
-from orchestify_core import LLMMessage, LLMProvider, ProviderRegistry
+from orchestify_core import LLMProvider, ProviderRegistry
 from orchestify_core.config import parse_config
 from orchestify_core.plugins import create_plugin_manager
 from orchestify_core.secret import Secret
-from orchestify_core.testing.servers import LoopbackServer, server_class
+from orchestify_core.testing.fixtures import anthropic_server, openai_server
+from orchestify_core.testing.servers import server_class
 
-pytest_plugins = ["orchestify_core.testing.fixtures"]
-
-ANTHROPIC_MODEL = "anthropic/claude-sonnet-4-5"
-OPENAI_MODEL = "openai/gpt-4o"
-MODELS = {"anthropic": ANTHROPIC_MODEL, "openai": OPENAI_MODEL}
-PROVIDER_ID = "llm"
-WEATHER = {
-    "name": "get_weather",
-    "description": "Weather of a city",
-    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}},
-}
-# A 1x1 transparent PNG.
-PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
-
-Build = Callable[..., LLMProvider]
-
-
-@attrs.frozen
-class Backend:
-    """A loopback server and the LiteLLM model string that reaches it."""
-
-    name: str
-    server: LoopbackServer
-    model: str
-
-
-def user(text: str) -> list[LLMMessage]:
-    return [LLMMessage("user", text)]
+__all__ = ["anthropic_server", "api_key", "backend", "build", "openai_server", "provider"]
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ import gc
 from decimal import Decimal
 
 import pytest
+from litellm_support import ANTHROPIC_MODEL, Backend, Build, user
 from orchestify_litellm import LiteLLMProvider
 
 from orchestify_core import ConfigError, LLMProvider, NotFoundError, ProviderError
 from orchestify_core.testing.servers import AnthropicServer, OpenAIServer, Reply
-
-from .conftest import ANTHROPIC_MODEL, Backend, Build, user
 
 
 def test_unroutable_model_without_base_url_is_refused(build: Build) -> None:

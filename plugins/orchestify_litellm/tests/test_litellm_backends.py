@@ -8,6 +8,7 @@ from decimal import Decimal
 from importlib.metadata import version
 
 import pytest
+from litellm_support import PNG, WEATHER, Backend, Build, user
 from orchestify_litellm import LiteLLMProvider
 
 from orchestify_core import (
@@ -21,8 +22,6 @@ from orchestify_core import (
     UsageEvent,
 )
 from orchestify_core.testing.servers import Reply, ToolCallSpec
-
-from .conftest import PNG, WEATHER, Backend, Build, user
 
 
 def _body(backend: Backend, index: int = -1) -> dict[str, object]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+from litellm_support import Backend, Build, user
 from orchestify_litellm._errors import redact
 
 from orchestify_core import (
@@ -22,8 +23,6 @@ from orchestify_core import (
     StreamInterruptedError,
 )
 from orchestify_core.testing.servers import AnthropicServer, OpenAIServer, Reply
-
-from .conftest import Backend, Build, user
 
 
 def _free_port() -> int:

@@ -8,11 +8,10 @@ import socket
 import traceback
 
 import pytest
+from litellm_support import Backend, Build, user
 
 from orchestify_core import LLMProvider, ProviderError
 from orchestify_core.testing.servers import Reply
-
-from .conftest import Backend, Build, user
 
 
 async def _exercise(provider: LLMProvider, backend: Backend) -> list[str]:

@@ -4,6 +4,7 @@ reasoning models get reasoning_effort; models that cannot reason are refused."""
 from __future__ import annotations
 
 import pytest
+from litellm_support import ANTHROPIC_MODEL, WEATHER, Build, user
 
 from orchestify_core import (
     LLMMessage,
@@ -21,8 +22,6 @@ from orchestify_core.testing.servers import (
     ThinkingSpec,
     ToolCallSpec,
 )
-
-from .conftest import ANTHROPIC_MODEL, WEATHER, Build, user
 
 
 async def test_thinking_request_and_blocks(anthropic_server: AnthropicServer, build: Build) -> None:

@@ -1,0 +1,39 @@
+"""The core's conformance suite, run on the ``litellm`` provider against both loopback
+servers: an ``anthropic/`` model and an ``openai/`` model, each reached through base_url."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from litellm_support import ANTHROPIC_MODEL, OPENAI_MODEL
+
+from orchestify_core.testing.conformance import Claims, ProviderConformance
+
+
+class TestAnthropicBackendConformance(ProviderConformance):
+    """``anthropic/claude-sonnet-4-5`` through LiteLLM, against the Anthropic server."""
+
+    protocol: ClassVar[str | None] = "anthropic"
+    claims: ClassVar[Claims] = Claims(
+        tools=True, thinking=True, vision=True, cache_read=True, cache_write=True
+    )
+
+    def provider_settings(self, base_url: str | None) -> dict[str, Any]:
+        return {"type": "litellm", "default_model": ANTHROPIC_MODEL, "base_url": base_url}
+
+
+class TestOpenAIBackendConformance(ProviderConformance):
+    """``openai/gpt-4o`` through LiteLLM, against the OpenAI server."""
+
+    protocol: ClassVar[str | None] = "openai"
+    claims: ClassVar[Claims] = Claims(
+        tools=True,
+        thinking=False,
+        vision=True,
+        cache_read=True,
+        cache_write=True,
+        early_input_usage=False,  # OpenAI streams report usage in their last chunk only
+    )
+
+    def provider_settings(self, base_url: str | None) -> dict[str, Any]:
+        return {"type": "litellm", "default_model": OPENAI_MODEL, "base_url": base_url}
