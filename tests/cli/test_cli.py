@@ -180,3 +180,26 @@ def test_ctrl_c_stops_stream_and_prints_usage(config: Path) -> None:
     assert "interrupted" in err
     assert "tokens: " in err
     assert "Traceback" not in err
+
+
+@pytest.mark.skipif(
+    not all(
+        __import__("importlib.util").util.find_spec(m)
+        for m in ("orchestify_claude", "orchestify_openai", "orchestify_litellm", "aiohttp")
+    ),
+    reason="the demo drives all three plugins",
+)
+def test_demo_runs_every_plugin_offline() -> None:
+    """`demo` says it runs locally, and completes, streams and calls tools on every plugin."""
+    result = run("demo", env={"LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "LOCAL servers" in out
+    for provider in ("claude_main", "openai_main", "litellm_claude", "litellm_openai"):
+        assert f"[{provider}]" in out
+        assert f"Hello from {provider}" in out
+        row = next(line for line in out.splitlines() if line.startswith(provider + " "))
+        assert row.split()[2] == "4"  # four calls each: complete, stream, two tool turns
+    assert out.count("final answer: It is 21 C and sunny in Paris.") == 4
+    total = next(line for line in out.splitlines() if line.startswith("total"))
+    assert total.split()[1] == "16"
