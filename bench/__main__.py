@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from ._harness import Settings, log, run_network
+from ._harness import Server, Settings, log, run_network
 from ._report import evaluate_bars, write_json, write_markdown
 
 __all__ = ["SECTIONS", "main", "run"]
@@ -130,19 +130,23 @@ def run(settings: Settings, sections: Sequence[str]) -> dict[str, Any]:
             ServerProcess("anthropic", record_limit=0) as anthropic_server,
             ServerProcess("openai", record_limit=0) as openai_server,
         ):
-            servers = {"anthropic": anthropic_server.base_url, "openai": openai_server.base_url}
-            pids = [anthropic_server.pid, openai_server.pid]
+            servers = {
+                process.provider: Server(
+                    process.provider, process.base_url, process.pid, process.control
+                )
+                for process in (anthropic_server, openai_server)
+            }
             if network:
                 started = time.perf_counter()
-                results.update(asyncio.run(run_network(servers, pids, settings, network)))
+                results.update(asyncio.run(run_network(servers, settings, network)))
                 timings["+".join(network)] = time.perf_counter() - started
             if "memory" in sections:
                 from ._calls import available_clients
                 from ._memory import run_memory
 
                 usable = {
-                    provider: url
-                    for provider, url in servers.items()
+                    provider: server.base_url
+                    for provider, server in servers.items()
                     if "orchestify" in available_clients(provider, streaming=False)
                 }
                 if usable:

@@ -23,11 +23,14 @@ from typing import Any
 
 import attrs
 
+from orchestify_core.testing.servers import Control
+
 from ._calls import Target, Workload, build_targets, long_stream, plain, short_stream
 
 __all__ = [
     "COMPARISONS",
     "BenchError",
+    "Server",
     "Settings",
     "alternate",
     "chunk_block",
@@ -39,7 +42,8 @@ __all__ = [
 ]
 
 Metrics = dict[str, float]
-UNITS = "_units"  # what a block did (calls, chunks): the servers' CPU is divided by it
+UNITS = "_units"  # what a block did (calls, chunks): the server's CPU is divided by it
+CALLS = "_calls"  # calls (or streams) the block made
 Series = dict[str, dict[str, list[float]]]  # target key -> metric -> one value per round
 
 #: (client, reference) pairs compared per provider, when both ran.
@@ -50,6 +54,9 @@ COMPARISONS: tuple[tuple[str, str], ...] = (
     ("raw-helper", "raw"),
     ("orchestify-litellm", "litellm"),
 )
+
+#: Metrics reported but not compared between clients.
+_NOT_COMPARED = frozenset({"chunks", "server_cpu_us", "server_cpu_share", "connections_per_call"})
 
 #: Metrics where more is better (the rest are times or costs: less is better).
 HIGHER_IS_BETTER = frozenset({"calls_per_s"})
@@ -74,7 +81,7 @@ class Settings:
     concurrency: int = 100
     startup_repeats: int = 7
     startup_warm: bool = True
-    memory_warmup: int = 1000
+    memory_warmup: int = 2000
     memory_calls: int = 10_000
     memory_concurrency: int = 10
     settle_s: float = 0.05
@@ -123,7 +130,12 @@ async def plain_block(target: Target, calls: int) -> Metrics:
         await target.complete()
     wall = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0
-    return {"wall_us": _us(wall / calls), "cpu_us": _us(cpu / calls), UNITS: float(calls)}
+    return {
+        "wall_us": _us(wall / calls),
+        "cpu_us": _us(cpu / calls),
+        UNITS: float(calls),
+        CALLS: float(calls),
+    }
 
 
 async def ttft_block(target: Target, streams: int) -> Metrics:
@@ -143,6 +155,7 @@ async def ttft_block(target: Target, streams: int) -> Metrics:
         "ttft_cpu_us": _us(statistics.median(ttft_cpus)),
         "stream_us": _us(statistics.median(totals)),
         UNITS: float(streams),
+        CALLS: float(streams),
     }
 
 
@@ -171,18 +184,39 @@ async def chunk_block(target: Target, streams: int) -> Metrics:
         "stream_ms": statistics.median(totals) * 1e3,
         "chunks": float(chunks),
         UNITS: float(chunks_after_first + streams),
+        CALLS: float(streams),
     }
 
 
-def _server_cpu(pids: Sequence[int]) -> float:
-    """CPU seconds the server processes have used so far."""
-    import psutil  # type: ignore[import-untyped]
+@attrs.frozen
+class Server:
+    """A loopback server in its own process: where it listens, and how to watch it."""
 
-    total = 0.0
-    for pid in pids:
-        times = psutil.Process(pid).cpu_times()
-        total += times.user + times.system
-    return total
+    provider: str
+    base_url: str
+    pid: int
+    control: Control | None = None
+
+    def cpu_s(self) -> float:
+        """CPU seconds the server process has run so far.
+
+        ``/proc/<pid>/schedstat`` counts nanoseconds; the usual per-process times count
+        clock ticks (10 ms), too coarse for a block of a few hundred milliseconds.
+        """
+        try:
+            with open(f"/proc/{self.pid}/schedstat", encoding="ascii") as stat:
+                return int(stat.read().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            import psutil  # type: ignore[import-untyped]
+
+            times = psutil.Process(self.pid).cpu_times()
+            return float(times.user + times.system)
+
+    def connections_accepted(self) -> int | None:
+        """TCP connections the server accepted so far (each control call opens one)."""
+        if self.control is None:
+            return None
+        return int(self.control.state()["connections_accepted"])
 
 
 async def throughput_block(target: Target, calls: int, concurrency: int) -> Metrics:
@@ -198,7 +232,12 @@ async def throughput_block(target: Target, calls: int, concurrency: int) -> Metr
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     wall = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0
-    return {"calls_per_s": calls / wall, "cpu_us": _us(cpu / calls), UNITS: float(calls)}
+    return {
+        "calls_per_s": calls / wall,
+        "cpu_us": _us(cpu / calls),
+        UNITS: float(calls),
+        CALLS: float(calls),
+    }
 
 
 # --------------------------------------------------------------------------- rounds
@@ -217,13 +256,15 @@ async def alternate(
     *,
     settle_s: float,
     label: str,
-    server_pids: Sequence[int] = (),
+    servers: Mapping[str, Server] | None = None,
 ) -> Series:
     """Run ``block`` for every target in each round, rotating the order each round.
 
-    With ``server_pids``, each block also gets ``server_cpu_us`` (the servers' CPU per
-    call or chunk) and ``server_cpu_share`` (the cores they kept busy): whether a client
-    waited on the server rather than on itself.
+    With ``servers`` (by provider), each block also gets what the target's server did:
+    ``server_cpu_us`` (its CPU per call or chunk), ``server_cpu_share`` (the share of a
+    core it kept busy: whether the client waited on it) and ``connections_per_call`` (new
+    TCP connections the client opened per call: a client that does not reuse its
+    connections pays a connect, and against a real API a TLS handshake, every time).
     """
     series: Series = {target.key: {} for target in targets}
     count = len(targets)
@@ -232,15 +273,22 @@ async def alternate(
         order = [*targets[shift:], *targets[:shift]]
         for target in order:
             await _settle(settle_s)
-            server0 = _server_cpu(server_pids) if server_pids else 0.0
+            server = None if servers is None else servers.get(target.provider)
+            accepted0 = None if server is None else server.connections_accepted()
+            server0 = 0.0 if server is None else server.cpu_s()
             wall0 = time.perf_counter()
             metrics = await block(target)
             wall = time.perf_counter() - wall0
             units = metrics.pop(UNITS, 0.0)
-            if server_pids and units:
-                server = _server_cpu(server_pids) - server0
-                metrics["server_cpu_us"] = _us(server / units)
-                metrics["server_cpu_share"] = server / wall
+            calls = metrics.pop(CALLS, 0.0)
+            if server is not None and units:
+                busy = server.cpu_s() - server0
+                metrics["server_cpu_us"] = _us(busy / units)
+                metrics["server_cpu_share"] = busy / wall
+                accepted1 = server.connections_accepted()
+                if accepted0 is not None and accepted1 is not None and calls:
+                    # The second control call's own connection is in the difference.
+                    metrics["connections_per_call"] = max(accepted1 - accepted0 - 1, 0) / calls
             for name, value in metrics.items():
                 series[target.key].setdefault(name, []).append(value)
         log(f"{label}: round {number + 1}/{rounds} done")
@@ -276,7 +324,7 @@ def summarize(series: Series) -> dict[str, dict[str, Any]]:
             theirs = series[f"{provider}/{reference}"]
             comparison: dict[str, Any] = {}
             for name, values in mine.items():
-                if name not in theirs or name in ("chunks", "server_cpu_us", "server_cpu_share"):
+                if name not in theirs or name in _NOT_COMPARED:
                     continue
                 pairs = list(zip(values, theirs[name], strict=True))
                 comparison[f"{name}_ratio"] = statistics.median(a / b for a, b in pairs if b)
@@ -312,7 +360,7 @@ async def _close(targets: Iterable[Target]) -> None:
 
 
 async def _section(
-    servers: Mapping[str, str],
+    servers: Mapping[str, Server],
     workload: Workload,
     *,
     streaming: bool,
@@ -321,10 +369,10 @@ async def _section(
     block: Callable[[Target], Awaitable[Metrics]],
     settings: Settings,
     label: str,
-    server_pids: Sequence[int],
     prime: Callable[[Target], Awaitable[Metrics]] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    targets = build_targets(servers, workload, streaming=streaming)
+    urls = {provider: server.base_url for provider, server in servers.items()}
+    targets = build_targets(urls, workload, streaming=streaming)
     log(f"{label}: {', '.join(target.key for target in targets)}")
     try:
         await _warm_up(targets, workload, warmup)
@@ -342,7 +390,7 @@ async def _section(
             block,
             settle_s=settings.settle_s,
             label=label,
-            server_pids=server_pids,
+            servers=servers,
         )
     finally:
         gc.unfreeze()
@@ -351,10 +399,7 @@ async def _section(
 
 
 async def run_network(
-    servers: Mapping[str, str],
-    server_pids: Sequence[int],
-    settings: Settings,
-    sections: Sequence[str],
+    servers: Mapping[str, Server], settings: Settings, sections: Sequence[str]
 ) -> dict[str, Any]:
     """The sections that call the servers: per-call, streaming, throughput."""
     results: dict[str, Any] = {}
@@ -368,7 +413,6 @@ async def run_network(
             block=lambda target: plain_block(target, settings.calls),
             settings=settings,
             label="per-call",
-            server_pids=server_pids,
         )
     if "streaming" in sections:
         stream_warmup = max(2, settings.warmup_calls // 10)
@@ -381,7 +425,6 @@ async def run_network(
             block=lambda target: ttft_block(target, settings.ttft_streams),
             settings=settings,
             label="ttft",
-            server_pids=server_pids,
         )
         results["chunks"] = await _section(
             servers,
@@ -392,9 +435,9 @@ async def run_network(
             block=lambda target: chunk_block(target, settings.long_streams),
             settings=settings,
             label="per-chunk",
-            server_pids=server_pids,
         )
     if "throughput" in sections:
+        primer = min(settings.throughput_calls, 2 * settings.concurrency)
         results["throughput"] = await _section(
             servers,
             plain(),
@@ -406,11 +449,6 @@ async def run_network(
             ),
             settings=settings,
             label="throughput",
-            server_pids=server_pids,
-            prime=lambda target: throughput_block(
-                target,
-                min(settings.throughput_calls, 2 * settings.concurrency),
-                settings.concurrency,
-            ),
+            prime=lambda target: throughput_block(target, primer, settings.concurrency),
         )
     return results

@@ -79,6 +79,8 @@ async def _measure(servers: Mapping[str, str], warmup: int, calls: int, concurre
         for target in (*plain_targets, *stream_targets):
             await target.aclose()
     final = checkpoints[-1]
+    middle = checkpoints[(len(checkpoints) - 1) // 2] if len(checkpoints) > 1 else baseline
+    middle_calls = middle.get("calls", 0.0)
     return {
         "providers": sorted(servers),
         "warmup_calls": warmup,
@@ -89,6 +91,9 @@ async def _measure(servers: Mapping[str, str], warmup: int, calls: int, concurre
         "rss_after_calls_mb": final["rss_mb"],
         "rss_delta_mb": final["rss_mb"] - baseline["rss_mb"],
         "rss_peak_delta_mb": max(c["rss_mb"] for c in checkpoints) - baseline["rss_mb"],
+        # A leak grows steadily; a cache or the allocator settles: the second half tells.
+        "rss_late_growth_mb": final["rss_mb"] - middle["rss_mb"],
+        "rss_late_growth_calls": int(final["calls"] - middle_calls),
         "gc_objects_delta": final["gc_objects"] - baseline["gc_objects"],
         "checkpoints": checkpoints,
         "noise_mb": NOISE_MB,

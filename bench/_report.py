@@ -171,6 +171,15 @@ def _startup_bars(results: Mapping[str, Any]) -> list[Bar]:
         )
     )
     over = derived.get("registry-openai_over_openai_import_ms")
+    over_client = derived.get("registry-openai_over_openai_client_ms")
+    detail = ""
+    if registry is not None:
+        detail = (
+            f"registry {registry['wall_ms']['median']:.0f} ms, "
+            f"import openai {cases['openai']['wall_ms']['median']:.0f} ms"
+        )
+        if over_client is not None:
+            detail += f"; over import openai + AsyncOpenAI(): {over_client:+.0f} ms"
     bars.append(
         Bar(
             id="registry-openai-time",
@@ -179,10 +188,7 @@ def _startup_bars(results: Mapping[str, Any]) -> list[Bar]:
             figure=over,
             unit="ms",
             verdict=_verdict(None if over is None else over <= 50.0),
-            detail=""
-            if registry is None
-            else f"registry {registry['wall_ms']['median']:.0f} ms, "
-            f"import openai {cases['openai']['wall_ms']['median']:.0f} ms",
+            detail=detail,
         )
     )
     cli = cases.get("plugins-cli")
@@ -217,6 +223,26 @@ def _memory_bar(results: Mapping[str, Any]) -> Bar:
     )
 
 
+def _connection_bars(results: Mapping[str, Any], provider: str) -> list[Bar]:
+    """An extra check: orchestify reuses its connections, as the raw SDK does."""
+    bars = []
+    for section, what in (("per_call", "calls"), ("ttft", "streams")):
+        mine = _get(results, section, provider, "orchestify", "connections_per_call", "median")
+        raw = _get(results, section, provider, "raw", "connections_per_call", "median")
+        bars.append(
+            Bar(
+                id=f"connections-{section.replace('_', '-')}-{provider}",
+                title=f"{provider}: new TCP connections per call, {what} (extra check)",
+                threshold="<= the raw SDK's (~0)",
+                figure=mine,
+                unit="",
+                verdict=_verdict(None if mine is None or raw is None else mine <= raw + 0.01),
+                detail="" if raw is None else f"raw SDK {raw:.2f}",
+            )
+        )
+    return bars
+
+
 def evaluate_bars(results: Mapping[str, Any]) -> list[Bar]:
     """Every bar with this run's figure and verdict (``not measured`` when absent)."""
     bars: list[Bar] = []
@@ -226,6 +252,8 @@ def evaluate_bars(results: Mapping[str, Any]) -> list[Bar]:
         bars += _litellm_bars(results, provider)
     bars += _startup_bars(results)
     bars.append(_memory_bar(results))
+    for provider in PROVIDERS:
+        bars += _connection_bars(results, provider)
     return bars
 
 
@@ -367,7 +395,9 @@ def _memory_lines(memory: Mapping[str, Any] | None) -> list[str]:
     lines = _table(["point", "calls", "RSS (MB)", "gc-tracked objects vs warm-up"], rows)
     lines += [
         "",
-        f"RSS delta {memory['rss_delta_mb']:+.2f} MB after {memory['calls']:,} calls "
+        f"RSS delta {memory['rss_delta_mb']:+.2f} MB after {memory['calls']:,} calls, "
+        f"{memory['rss_late_growth_mb']:+.2f} MB over the last "
+        f"{memory['rss_late_growth_calls']:,} of them "
         f"({memory['warmup_calls']:,} warm-up calls first; providers "
         f"{', '.join(memory['providers'])}; one call in four streamed; "
         f"{memory['concurrency']} in flight).",
@@ -422,6 +452,7 @@ def render_markdown(results: Mapping[str, Any], findings: str | None = None) -> 
                 ("wall_us", "wall (us/call)", _num),
                 ("cpu_us", "client CPU (us/call)", _num),
                 ("server_cpu_us", "server CPU (us/call)", _num),
+                ("connections_per_call", "new connections per call", lambda v: _num(v, 2)),
             ],
             "wall_us",
             "wall",
@@ -446,6 +477,7 @@ def render_markdown(results: Mapping[str, Any], findings: str | None = None) -> 
                 ("ttft_us", "TTFT (us)", _num),
                 ("ttft_cpu_us", "client CPU to first token (us)", _num),
                 ("stream_us", "whole stream (us)", _num),
+                ("connections_per_call", "new connections per stream", lambda v: _num(v, 2)),
             ],
             "ttft_us",
             "TTFT",
