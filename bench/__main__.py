@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
         default=",".join(SECTIONS),
         help=f"comma-separated subset of {','.join(SECTIONS)} (default: all)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also split orchestify's own time per call into its parts (bench._profile)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the JSON results")
     parser.add_argument(
         "--markdown", type=Path, default=DEFAULT_MARKDOWN, help="the markdown summary"
@@ -111,7 +116,7 @@ def _command(argv: Sequence[str]) -> str:
     return "python -m bench" + (f" {args}" if args else "")
 
 
-def run(settings: Settings, sections: Sequence[str]) -> dict[str, Any]:
+def run(settings: Settings, sections: Sequence[str], *, profile: bool = False) -> dict[str, Any]:
     """Run the chosen sections; the results without bars and metadata."""
     from orchestify_core.testing.servers import ServerProcess
 
@@ -125,7 +130,7 @@ def run(settings: Settings, sections: Sequence[str]) -> dict[str, Any]:
         results["startup"] = run_startup(settings.startup_repeats, warm=settings.startup_warm)
         timings["startup"] = time.perf_counter() - started
     network = [name for name in ("per-call", "streaming", "throughput") if name in sections]
-    if network or "memory" in sections:
+    if network or "memory" in sections or profile:
         with (
             ServerProcess("anthropic", record_limit=0) as anthropic_server,
             ServerProcess("openai", record_limit=0) as openai_server,
@@ -140,6 +145,23 @@ def run(settings: Settings, sections: Sequence[str]) -> dict[str, Any]:
                 started = time.perf_counter()
                 results.update(asyncio.run(run_network(servers, settings, network)))
                 timings["+".join(network)] = time.perf_counter() - started
+            if profile:
+                from ._profile import profile_all
+
+                log("profile: orchestify's time per call, split")
+                started = time.perf_counter()
+                urls = {provider: server.base_url for provider, server in servers.items()}
+                calls = max(settings.calls * 5, 100)
+                streams = max(settings.ttft_streams * 5, 20)
+                results["profile"] = asyncio.run(
+                    profile_all(
+                        urls,
+                        calls=calls,
+                        streams=streams,
+                        warmup=min(200, max(settings.warmup_calls * 4, 20)),
+                    )
+                )
+                timings["profile"] = time.perf_counter() - started
             if "memory" in sections:
                 from ._calls import available_clients
                 from ._memory import run_memory
@@ -173,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(f"unknown sections: {', '.join(sorted(unknown))}")
     started = time.perf_counter()
     date = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    measured = run(settings, sections)
+    measured = run(settings, sections, profile=args.profile)
     results: dict[str, Any] = {
         "meta": {
             "command": _command(argv),

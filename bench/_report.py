@@ -405,6 +405,31 @@ def _memory_lines(memory: Mapping[str, Any] | None) -> list[str]:
     return lines
 
 
+def _profile_lines(splits: Sequence[Mapping[str, Any]] | None) -> list[str]:
+    if not splits:
+        return []
+    lines = [
+        "## 6. Where orchestify's time goes",
+        "",
+        "From `python -m bench --profile` (or `python -m bench._profile`): the layer's "
+        "functions timed in place, per call (per ten-chunk stream); `rest` is what the "
+        "timers do not cover (hook dispatch, `asyncio.timeout`, the breaker, generator "
+        "layers).",
+        "",
+    ]
+    for split in splits:
+        lines.append(
+            f"**{split['provider']}, {split['kind']}**: total {split['total_us']:,.1f} us, "
+            f"SDK {split['sdk_us']:,.1f} us, orchestify {split['layer_us']:,.1f} us"
+        )
+        lines.append("")
+        rows = [[f"`{label}`", _num(spent)] for label, spent in split["parts_us"].items()]
+        rows.append(["rest", _num(split["rest_us"])])
+        lines += _table(["part", "us per call"], rows)
+        lines.append("")
+    return lines
+
+
 def _meta_lines(results: Mapping[str, Any]) -> list[str]:
     meta = results["meta"]
     versions = ", ".join(f"{name} {version}" for name, version in meta["versions"].items())
@@ -534,6 +559,7 @@ def render_markdown(results: Mapping[str, Any], findings: str | None = None) -> 
         "",
         *_memory_lines(results.get("memory")),
         "",
+        *_profile_lines(results.get("profile")),
         "## Findings",
         "",
         FINDINGS_START,

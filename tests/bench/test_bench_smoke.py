@@ -12,7 +12,7 @@ import math
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +40,23 @@ def _finite(value: Any) -> bool:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], Path, Path]]:
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path, Path]:
     out_dir = tmp_path_factory.mktemp("bench")
     out, markdown = out_dir / "results.json", out_dir / "benchmarks.md"
     env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--out", str(out), "--markdown", str(markdown)],
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--quick",
+            "--profile",
+            "--out",
+            str(out),
+            "--markdown",
+            str(markdown),
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -55,7 +65,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, An
         check=False,
     )
     assert done.returncode == 0, done.stderr[-4000:]
-    yield json.loads(out.read_text(encoding="utf-8")), out, markdown
+    return json.loads(out.read_text(encoding="utf-8")), out, markdown
 
 
 def test_outputs_are_written_where_asked(run: tuple[dict[str, Any], Path, Path]) -> None:
@@ -154,6 +164,22 @@ def test_memory_figures(run: tuple[dict[str, Any], Path, Path]) -> None:
     assert _finite(memory["gc_objects_delta"])
     assert len(memory["checkpoints"]) == 5
     assert all(_positive(point["rss_mb"]) for point in memory["checkpoints"])
+
+
+def test_profile_split(run: tuple[dict[str, Any], Path, Path]) -> None:
+    from bench._calls import PROVIDERS, available_clients
+
+    results, _, _ = run
+    splits = results["profile"]
+    profiled = [p for p in PROVIDERS if "orchestify" in available_clients(p, streaming=False)]
+    assert sorted({split["provider"] for split in splits}) == sorted(profiled)
+    for split in splits:
+        assert _positive(split["total_us"]), split
+        assert _positive(split["sdk_us"]), split
+        assert _finite(split["layer_us"]), split
+        assert _finite(split["rest_us"]), split
+        assert split["parts_us"]
+        assert all(_positive(value) for value in split["parts_us"].values()), split
 
 
 def test_every_bar_has_a_verdict(run: tuple[dict[str, Any], Path, Path]) -> None:
