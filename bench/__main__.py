@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime
 import importlib.metadata
+import json
 import os
 import platform
 import shlex
@@ -63,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
         "--profile",
         action="store_true",
         help="also split orchestify's own time per call into its parts (bench._profile)",
+    )
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        metavar="PATH",
+        help="measure nothing: re-evaluate the bars of a results file (rewritten in place) "
+        "and rewrite the markdown from it",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the JSON results")
     parser.add_argument(
@@ -185,9 +193,21 @@ def run(settings: Settings, sections: Sequence[str], *, profile: bool = False) -
     return results
 
 
+def _rerender(args: argparse.Namespace) -> int:
+    """Rewrite the outputs of an earlier run (new bars or layout, edited findings)."""
+    results: dict[str, Any] = json.loads(args.from_json.read_text(encoding="utf-8"))
+    results["bars"] = [attrs.asdict(bar) for bar in evaluate_bars(results)]
+    write_json(results, args.from_json)
+    write_markdown(results, args.markdown)
+    log(f"re-rendered {args.markdown} from {args.from_json}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    if args.from_json is not None:
+        return _rerender(args)
     settings = _settings(args)
     sections = [name.strip() for name in args.sections.split(",") if name.strip()]
     unknown = set(sections) - set(SECTIONS)

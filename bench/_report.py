@@ -597,7 +597,19 @@ _METHOD = [
     "collects garbage, so background work of one client (LiteLLM logs from tasks and "
     "threads) does not land in the next block.",
     "- Before the rounds, each client is warmed up (connections opened, lazy imports done) "
-    "and its answers are checked: a non-empty text, the expected number of stream chunks.",
+    "and its answers are checked: a non-empty text, the expected number of stream chunks. "
+    "Then everything alive is moved to the collector's permanent generation "
+    "(`gc.freeze()`), so that a full collection, which LiteLLM's half a million objects "
+    "would make cost ~0.3 s, does not land on whichever client happens to trigger it.",
+    "- The servers' CPU is read from `/proc/<pid>/schedstat` (nanoseconds) and the new TCP "
+    "connections from the servers' control API (`connections_accepted`), around every "
+    "block: a client that does not reuse its connections shows up there.",
+    "- The per-chunk bars are judged on both wall and client CPU time: in this setup the "
+    "client, not the server, is the bottleneck of a stream (the server's CPU per chunk is "
+    "a few microseconds), so the two agree.",
+    "- LiteLLM's Anthropic streams are made without `stream_options.include_usage` (the raw "
+    "SDK's events carry the usage anyway); asking for it costs LiteLLM ~35 us more per "
+    "chunk, so the comparison is, if anything, kind to LiteLLM.",
     "- Start-up cases each run in fresh interpreters, round-robin; byte-code caches are "
     "allowed and each case runs once untimed first, as an installed wheel would be. The wall "
     "time includes interpreter start and exit, which is why each case is given over bare "
