@@ -13,7 +13,9 @@ import asyncio
 import copy
 import logging
 import time
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Mapping, Sequence
+from types import MappingProxyType
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import attrs
@@ -34,6 +36,7 @@ from .models import (
     ROLES,
     CompletionRequest,
     HealthStatus,
+    ImagePart,
     LLMMessage,
     LLMResponse,
     ModelCapabilities,
@@ -59,6 +62,7 @@ __all__ = ["CallDefaults", "LLMProvider"]
 
 logger = logging.getLogger(__name__)
 _CHARS_PER_TOKEN = 4
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
 @attrs.frozen
@@ -304,19 +308,13 @@ class LLMProvider:
         *,
         served_model: str | None = None,
         error: BaseException | None = None,
-    ) -> Attempt:
+    ) -> tuple[Decimal | None, float]:
+        """Record one attempt in the ledger (and for observers); returns its cost and latency."""
         model = served_model or request.model
         price = self._price_of(model, request.model)
-        attempt = Attempt(
-            provider_id=self.provider_id,
-            model=model,
-            outcome=outcome,
-            usage=usage,
-            cost=price.cost(usage) if price is not None else None,
-            latency_s=time.perf_counter() - started,
-            error=f"{type(error).__name__}: {error}" if error is not None else None,
-        )
-        self._ledger.record(attempt)
+        cost = price.cost(usage) if price is not None else None
+        latency = time.perf_counter() - started
+        self._ledger.add(outcome, usage, cost)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "provider=%s model=%s outcome=%s tokens_in=%d tokens_out=%d cost=%s latency=%.4fs",
@@ -325,11 +323,22 @@ class LLMProvider:
                 outcome.value,
                 usage.input_tokens,
                 usage.output_tokens,
-                attempt.cost,
-                attempt.latency_s,
+                cost,
+                latency,
             )
-        self._hook.orchestify_attempt_finished(provider=self._context, attempt=attempt)
-        return attempt
+        observers = self._hook.orchestify_attempt_finished
+        if observers.get_hookimpls():  # the record is built only for someone to read it
+            attempt = Attempt(
+                provider_id=self.provider_id,
+                model=model,
+                outcome=outcome,
+                usage=usage,
+                cost=cost,
+                latency_s=latency,
+                error=f"{type(error).__name__}: {error}" if error is not None else None,
+            )
+            observers(provider=self._context, attempt=attempt)
+        return cost, latency
 
     # ------------------------------------------------------------------ requests
 
@@ -351,10 +360,22 @@ class LLMProvider:
             raise RequestValidationError("messages must be a list of LLMMessage")
         if not messages:
             raise RequestValidationError("messages must not be empty")
-        coerced = [_coerce_message(m, i) for i, m in enumerate(messages)]
-        if defaults.system and not any(m.role == "system" for m in coerced):
+        # One pass: check each message, and note system messages and images on the way.
+        coerced: list[LLMMessage] = []
+        has_system = has_images = False
+        only_system = True
+        for index, message in enumerate(messages):
+            checked = _coerce_message(message, index)
+            coerced.append(checked)
+            if checked.role == "system":
+                has_system = True
+            else:
+                only_system = False
+            if not has_images and not isinstance(checked.content, str):
+                has_images = any(isinstance(part, ImagePart) for part in checked.content)
+        if defaults.system and not has_system:
             coerced.insert(0, LLMMessage(role="system", content=defaults.system))
-        if all(m.role == "system" for m in coerced):
+        if only_system:
             raise RequestValidationError("messages need at least one user message")
         model = model or self.default_model
         self.validate_model(model)
@@ -381,8 +402,10 @@ class LLMProvider:
             temperature = defaults.temperature if defaults.temperature is not None else 0.7
         if not 0 <= temperature <= 2:
             raise RequestValidationError(f"temperature must be between 0 and 2, got {temperature}")
-        tool_defs = tuple(
-            ToolDefinition.coerce(tool, f"tools[{i}]") for i, tool in enumerate(tools or ())
+        tool_defs = (
+            tuple(ToolDefinition.coerce(tool, f"tools[{i}]") for i, tool in enumerate(tools))
+            if tools
+            else ()
         )
         if thinking is None:
             thinking = bool(defaults.thinking)
@@ -395,15 +418,15 @@ class LLMProvider:
             tool_choice=tool_choice,
             thinking=thinking,
             thinking_budget=thinking_budget or self._context.config.thinking_budget,
-            stop=tuple(stop or ()),
-            extra=dict(extra or {}),
+            stop=tuple(stop) if stop else (),
+            extra=dict(extra) if extra else _NO_EXTRA,
         )
         if caps.known:
             if tool_defs and not caps.tools:
                 raise UnsupportedCapabilityError("tools", model, self.provider_id)
             if thinking and not caps.thinking:
                 raise UnsupportedCapabilityError("thinking", model, self.provider_id)
-            if request.has_images and not caps.vision:
+            if has_images and not caps.vision:
                 raise UnsupportedCapabilityError("images", model, self.provider_id)
         if tool_choice is not None and not tool_defs:
             raise RequestValidationError("tool_choice is set but no tools are given")
@@ -516,8 +539,7 @@ class LLMProvider:
                     raise PluginError(
                         f"no plugin completes requests of type {self.provider_type!r}"
                     )
-                async with asyncio.timeout(timeout):
-                    response: LLMResponse = await awaitable
+                response: LLMResponse = await _within(awaitable, timeout)
             except TimeoutError as exc:
                 error = APITimeoutError(
                     f"no answer from provider {self.provider_id!r} within {timeout}s",
@@ -541,13 +563,13 @@ class LLMProvider:
                 raise
             else:
                 self._breaker.after_call(ticket, None)
-                attempt = self._account(
+                cost, latency = self._account(
                     request, Outcome.COMPLETED, response.usage, started, served_model=response.model
                 )
-                response.cost_usd = attempt.cost
+                response.cost_usd = cost
                 response.provider_id = self.provider_id
                 response.provider_type = self.provider_type
-                response.latency_s = attempt.latency_s
+                response.latency_s = latency
                 return response
             _fill_context(error, self.provider_id, request.model)
             self._account(request, Outcome.ERROR, Usage(), started, error=error)
@@ -724,8 +746,9 @@ class LLMProvider:
                         acc.usage = event.usage
                         yield event
                     elif kind is StreamEnd:
+                        # Read on to the plugin's own end, so that its SDK finishes the HTTP
+                        # body and the connection goes back to the pool instead of closing.
                         end = event
-                        break
                     elif kind in (ThinkingDelta, ToolCallDelta, RedactedThinking):
                         acc.add(event)
                         yield event
@@ -779,13 +802,13 @@ class LLMProvider:
         usage = acc.usage or self._partial_usage(request, acc)
         self._breaker.after_call(ticket, None)
         response = acc.response(end, request, usage, tool_calls)
-        attempt = self._account(
+        cost, latency = self._account(
             request, Outcome.COMPLETED, usage, started, served_model=response.model
         )
-        response.cost_usd = attempt.cost
+        response.cost_usd = cost
         response.provider_id = self.provider_id
         response.provider_type = self.provider_type
-        response.latency_s = attempt.latency_s
+        response.latency_s = latency
         outcome.response = response
         for complete in tool_calls:
             yield complete
@@ -864,6 +887,25 @@ class LLMProvider:
         awaitable = self._hook.orchestify_close_client(provider=self._context)
         if awaitable is not None:
             await awaitable
+
+
+async def _within(awaitable: Awaitable[LLMResponse], timeout: float | None) -> LLMResponse:
+    """Await ``awaitable`` for at most ``timeout`` seconds, or raise TimeoutError.
+
+    One timer handle instead of an ``asyncio.timeout`` context: the same semantics on this
+    path, at a fraction of the cost per call.
+    """
+    deadline = Deadline(timeout)
+    deadline.waiting = True
+    try:
+        return await awaitable
+    except asyncio.CancelledError:
+        if deadline.expired_cancel():
+            raise TimeoutError from None
+        raise
+    finally:
+        deadline.waiting = False
+        deadline.cancel()
 
 
 @attrs.define

@@ -133,7 +133,10 @@ class UsageLedger:
 
     def record(self, attempt: Attempt) -> None:
         """Add one attempt to the totals."""
-        usage = attempt.usage
+        self.add(attempt.outcome, attempt.usage, attempt.cost)
+
+    def add(self, outcome: Outcome, usage: Usage, cost: Decimal | None) -> None:
+        """Add one attempt, given by its parts, to the totals."""
         with self._lock:
             self._input += usage.input_tokens
             self._output += usage.output_tokens
@@ -141,13 +144,13 @@ class UsageLedger:
             self._cache_write += usage.cache_write_tokens
             self._reasoning += usage.reasoning_tokens
             self._attempts += 1
-            self._outcomes[attempt.outcome] = self._outcomes.get(attempt.outcome, 0) + 1
-            if attempt.outcome is Outcome.COMPLETED:
+            self._outcomes[outcome] = self._outcomes.get(outcome, 0) + 1
+            if outcome is Outcome.COMPLETED:
                 self._completed += 1
-            if attempt.cost is None:
+            if cost is None:
                 self._unpriced += 1
             else:
-                self._cost += attempt.cost
+                self._cost += cost
             if usage.estimated:
                 self._estimated += 1
 
