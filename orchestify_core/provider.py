@@ -14,8 +14,8 @@ import copy
 import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Mapping, Sequence
-from types import MappingProxyType
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import attrs
