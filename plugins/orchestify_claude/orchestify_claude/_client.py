@@ -7,19 +7,21 @@ plugin module is imported.
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from orchestify_core import ConfigError, ProviderContext
+from orchestify_core import ConfigError, ProviderConfig, ProviderContext
 
 from ._errors import translate_error
 
 if TYPE_CHECKING:
     import anthropic
 
-__all__ = ["ClaudeOptions", "create_client", "options_of"]
+__all__ = ["ClaudeOptions", "create_client", "options_for", "options_of", "remember_options"]
 
 
 @attrs.frozen
@@ -49,6 +51,31 @@ def options_of(provider: ProviderContext) -> ClaudeOptions:
         if not isinstance(value, bool):
             raise ConfigError(f"expected true or false, got {value!r}", path=f"{where}.{key}")
     return ClaudeOptions(**raw)
+
+
+#: Parsed options per SDK client, with the config they were parsed from; an entry goes
+#: with its client.
+_parsed: weakref.WeakKeyDictionary[object, tuple[ProviderConfig, ClaudeOptions]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def remember_options(provider: ProviderContext, client: object, options: ClaudeOptions) -> None:
+    """Keep ``options``, parsed from ``provider``'s config, for calls on ``client``."""
+    # A client that takes no weak reference has its options parsed on every call.
+    with contextlib.suppress(TypeError):
+        _parsed[client] = (provider.config, options)
+
+
+def options_for(provider: ProviderContext) -> ClaudeOptions:
+    """``options_of(provider)``, parsed once per client and config rather than per call."""
+    client = provider.client
+    entry = _parsed.get(client)
+    if entry is not None and entry[0] is provider.config:
+        return entry[1]
+    options = options_of(provider)
+    remember_options(provider, client, options)
+    return options
 
 
 def create_client(provider: ProviderContext) -> anthropic.AsyncAnthropic:

@@ -95,12 +95,19 @@ def convert_messages(messages: Sequence[LLMMessage]) -> list[Block]:
     """The conversation as alternating Anthropic turns (system messages left out)."""
     turns: list[Block] = []
     for message in messages:
-        if message.role == "system":
+        role = message.role
+        if role == "system":
             continue
-        role = "assistant" if message.role == "assistant" else "user"
-        blocks = [b for b in (content_block(p) for p in message.parts) if b is not None]
-        if not blocks:
-            continue
+        role = "assistant" if role == "assistant" else "user"
+        content = message.content
+        if isinstance(content, str):  # plain text, the common case: no TextPart to build
+            if not content:
+                continue
+            blocks: list[Block] = [{"type": "text", "text": content}]
+        else:
+            blocks = [b for b in (content_block(p) for p in content) if b is not None]
+            if not blocks:
+                continue
         if turns and turns[-1]["role"] == role:
             turns[-1]["content"].extend(blocks)
         else:

@@ -39,6 +39,9 @@ _FINISH_REASONS: dict[str, FinishReason] = {
 }
 
 
+_NO_USAGE = Usage()  # what a report without a previous one falls back on
+
+
 class _UsageLike(Protocol):
     """What ``Usage`` (in a message) and ``MessageDeltaUsage`` (in a stream) have in common."""
 
@@ -67,7 +70,7 @@ def usage_of(usage: _UsageLike, previous: Usage | None = None) -> Usage:
     A stream's ``message_delta`` may omit the input counts it already sent in
     ``message_start``; its counts are cumulative, so they replace the earlier ones.
     """
-    base = previous or Usage()
+    base = previous or _NO_USAGE
     cache_read = usage.cache_read_input_tokens
     cache_write = usage.cache_creation_input_tokens
     cache_read = base.cache_read_tokens if cache_read is None else cache_read
@@ -77,7 +80,7 @@ def usage_of(usage: _UsageLike, previous: Usage | None = None) -> Usage:
     else:
         uncached = usage.input_tokens
     details = usage.output_tokens_details
-    reasoning = getattr(details, "thinking_tokens", None)
+    reasoning = None if details is None else getattr(details, "thinking_tokens", None)
     return Usage(
         input_tokens=uncached + cache_read + cache_write,
         output_tokens=usage.output_tokens,

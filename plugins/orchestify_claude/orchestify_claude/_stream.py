@@ -49,6 +49,9 @@ class StreamTranslator:
 
     def feed(self, event: RawMessageStreamEvent) -> StreamEvent | None:
         if event.type == "content_block_delta":
+            delta = event.delta
+            if delta.type == "text_delta":  # most events: kept to one call
+                return TextDelta(delta.text)
             return self._delta(event)
         if event.type == "content_block_start":
             return self._start(event)

@@ -18,12 +18,13 @@ from orchestify_core import (
     ModelPrice,
     ProviderContext,
     RequestValidationError,
+    StreamEnd,
     hookimpl,
 )
 from orchestify_core.models import StreamEvent
 
 from ._capabilities import capabilities_for
-from ._client import create_client, options_of
+from ._client import create_client, options_for, options_of, remember_options
 from ._errors import translate_error
 from ._messages import build_params
 from ._pricing import price_for
@@ -72,8 +73,10 @@ def _raise_translated(exc: Exception, provider: ProviderContext) -> NoReturn:
 def orchestify_create_client(provider: ProviderContext) -> anthropic.AsyncAnthropic | None:
     if provider.provider_type != PROVIDER_TYPE:
         return None
-    options_of(provider)  # a bad option fails the build, not the first call
-    return create_client(provider)
+    options = options_of(provider)  # a bad option fails the build, not the first call
+    client = create_client(provider)
+    remember_options(provider, client, options)  # parsed once, not on every call
+    return client
 
 
 @hookimpl
@@ -132,7 +135,7 @@ def orchestify_complete(
 async def _complete(
     client: anthropic.AsyncAnthropic, provider: ProviderContext, request: CompletionRequest
 ) -> LLMResponse:
-    params = build_params(request, send_temperature=options_of(provider).send_temperature)
+    params = build_params(request, send_temperature=options_for(provider).send_temperature)
     try:
         message = await client.messages.create(**params)
     except Exception as exc:
@@ -153,17 +156,28 @@ def orchestify_stream(
 async def _stream(
     client: anthropic.AsyncAnthropic, provider: ProviderContext, request: CompletionRequest
 ) -> AsyncIterator[StreamEvent]:
-    params = build_params(request, send_temperature=options_of(provider).send_temperature)
+    params = build_params(request, send_temperature=options_for(provider).send_temperature)
     translator = StreamTranslator(request.model)
+    feed = translator.feed
     sdk_stream = None
+    end: StreamEvent | None = None
     try:
-        sdk_stream = await client.messages.create(stream=True, **params)
-        async for sdk_event in sdk_stream:
-            event = translator.feed(sdk_event)
-            if event is not None:
-                yield event
-    except Exception as exc:
-        _raise_translated(exc, provider)
+        try:
+            sdk_stream = await client.messages.create(stream=True, **params)
+            async for sdk_event in sdk_stream:
+                event = feed(sdk_event)
+                if event is not None:
+                    if type(event) is StreamEnd:
+                        # Held until the SDK has read the body to its end: a consumer that
+                        # stops at StreamEnd would otherwise close an unfinished response,
+                        # and the HTTP client would drop the connection, not pool it.
+                        end = event
+                    else:
+                        yield event
+        except Exception as exc:
+            _raise_translated(exc, provider)
+        if end is not None:
+            yield end
     finally:
         if sdk_stream is not None:
             await sdk_stream.close()

@@ -7,7 +7,8 @@ from typing import Any
 
 import anthropic
 import pytest
-from orchestify_claude import ClaudeProvider
+from orchestify_claude import ClaudeProvider, _client
+from orchestify_claude._client import ClaudeOptions
 
 from orchestify_core import LLMMessage, LLMProvider, ProviderRegistry, Secret, loads_config
 from orchestify_core.errors import ConfigError
@@ -122,6 +123,25 @@ async def test_send_temperature_option(
     plain = make_provider()
     await plain.complete(USER, temperature=0.3)
     assert "temperature" not in anthropic_server.requests[-1].body
+
+
+async def test_options_are_parsed_once(
+    make_provider: MakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The options are parsed when the client is built; calls and streams reuse the result."""
+    provider = make_provider(options={"send_temperature": True})
+    parsed: list[object] = []
+    original = _client.options_of
+
+    def counting(context: Any) -> ClaudeOptions:
+        parsed.append(context)
+        return original(context)
+
+    monkeypatch.setattr(_client, "options_of", counting)
+    await provider.complete(USER)
+    async for _ in provider.stream(USER):
+        pass
+    assert parsed == []
 
 
 async def test_health_check(make_provider: MakeProvider, anthropic_server: AnthropicServer) -> None:

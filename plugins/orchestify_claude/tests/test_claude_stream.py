@@ -11,9 +11,11 @@ from anthropic.types import (
     RawMessageStopEvent,
 )
 from anthropic.types.raw_message_delta_event import Delta
+from orchestify_claude import plugin
 from orchestify_claude._stream import StreamTranslator
 
 from orchestify_core import (
+    CompletionRequest,
     LLMMessage,
     LLMProvider,
     RedactedThinking,
@@ -29,6 +31,7 @@ from orchestify_core import (
 from orchestify_core.testing.servers import AnthropicServer, Reply, ThinkingSpec, ToolCallSpec
 
 USER = [LLMMessage(role="user", content="hi")]
+REQUEST = CompletionRequest(messages=tuple(USER), model="claude-haiku-4-5", max_tokens=100)
 TOOLS = [
     {"name": "get_weather", "input_schema": {"type": "object"}},
     {"name": "get_time", "input_schema": {"type": "object"}},
@@ -145,3 +148,19 @@ def test_stream_end_only_at_message_stop() -> None:
     assert translator.feed(RawMessageStopEvent(type="message_stop")) == StreamEnd(
         finish_reason="stop", raw_finish_reason="end_turn", model="claude-haiku-4-5"
     )
+
+
+async def test_stream_end_after_the_body_is_read(
+    provider: LLMProvider, anthropic_server: AnthropicServer
+) -> None:
+    """StreamEnd comes once the SDK has read the whole body: a consumer that stops at it
+    leaves the connection to the pool, so the next streams reuse it."""
+    for _ in range(3):
+        anthropic_server.enqueue(Reply("pooled", chunk_count=2))
+        events = plugin.orchestify_stream(provider=provider._context, request=REQUEST)
+        assert events is not None
+        async for event in events:
+            if isinstance(event, StreamEnd):
+                break
+        await events.aclose()  # type: ignore[attr-defined]
+    assert anthropic_server.connections_accepted == 1
