@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING
 
 from orchestify_core.models import CompletionRequest, HealthStatus, LLMResponse, ProviderContext
 
-from ._client import secrets_of
+from ._client import options_of, secrets_of
 from ._errors import translate
-from ._options import parse_options
 from ._request import build_params
 from ._responses import to_response
 
@@ -21,9 +20,7 @@ __all__ = ["close", "complete", "health_check"]
 async def complete(provider: ProviderContext, request: CompletionRequest) -> LLMResponse:
     """One ``chat.completions.create`` call, translated both ways."""
     client: AsyncOpenAI = provider.client
-    params = build_params(
-        request, parse_options(provider.provider_id, provider.config.options), stream=False
-    )
+    params = build_params(request, options_of(provider), stream=False)
     try:
         completion = await client.chat.completions.create(**params)
     except Exception as exc:

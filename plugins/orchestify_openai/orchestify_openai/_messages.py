@@ -40,6 +40,12 @@ def to_openai_messages(
     result: list[Message] = []
     for index, message in enumerate(messages):
         role = message.role
+        plain = message.content
+        if isinstance(plain, str) and role in ("user", "assistant"):
+            # Plain text, the common case: sent as it is, without building parts.
+            if plain or role == "assistant":
+                result.append({"role": role, "content": plain})
+            continue
         if role == "system":
             text = message.text
             if text:

@@ -109,7 +109,8 @@ def to_response(completion: ChatCompletion, request: CompletionRequest) -> LLMRe
     refused = bool(message.refusal) and not message.content
     if refused and message.refusal:
         parts.append(TextPart(message.refusal))
-    parts.extend(_tool_call(call) for call in message.tool_calls or ())
+    if message.tool_calls:
+        parts.extend(_tool_call(call) for call in message.tool_calls)
     if completion.usage is not None:
         usage = to_usage(completion.usage)
     else:

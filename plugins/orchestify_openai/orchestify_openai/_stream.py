@@ -32,9 +32,8 @@ from orchestify_core.models import (
     UsageEvent,
 )
 
-from ._client import secrets_of
+from ._client import options_of, secrets_of
 from ._errors import translate
-from ._options import parse_options
 from ._request import build_params
 from ._responses import finish_reason, reasoning_text, to_usage
 
@@ -51,9 +50,7 @@ async def stream(
 ) -> AsyncIterator[StreamEvent]:
     """Stream one completion (an async generator; the core iterates and closes it)."""
     client: AsyncOpenAI = provider.client
-    params = build_params(
-        request, parse_options(provider.provider_id, provider.config.options), stream=True
-    )
+    params = build_params(request, options_of(provider), stream=True)
     chunks: AsyncStream[ChatCompletionChunk] | None = None
     raw_finish: str | None = None
     refused = False

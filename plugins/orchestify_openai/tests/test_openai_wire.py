@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from orchestify_openai import OpenAIProvider
+from orchestify_openai import OpenAIProvider, _client
+from orchestify_openai._options import OpenAIOptions
 
 from orchestify_core import (
     FinishReason,
@@ -261,6 +262,26 @@ async def test_reasoning_model_params_on_the_wire(
     assert "temperature" not in body
     assert body["reasoning_effort"] == "high"
     assert body["messages"][0] == {"role": "developer", "content": "Be exact."}
+
+
+async def test_options_are_parsed_once(
+    make_provider: MakeProvider, openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The options are parsed when the client is built; calls and streams reuse them."""
+    provider = make_provider(options={"max_tokens_param": "max_completion_tokens"})
+    parsed: list[object] = []
+    original = _client.parse_options
+
+    def counting(*args: Any) -> OpenAIOptions:
+        parsed.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(_client, "parse_options", counting)
+    await provider.complete(user("hi"))
+    async for _ in provider.stream(user("hi")):
+        pass
+    assert parsed == []
+    assert all("max_completion_tokens" in body for body in bodies(openai_server))
 
 
 async def test_extra_reaches_the_server(provider: LLMProvider, openai_server: OpenAIServer) -> None:
