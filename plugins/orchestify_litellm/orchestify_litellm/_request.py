@@ -74,7 +74,8 @@ def build_kwargs(
         kwargs["stop"] = list(request.stop)
     if stream:
         kwargs["stream"] = True
-        kwargs["stream_options"] = {"include_usage": True}
+        if not route.usage_recorded:  # see Route.usage_recorded and _stream
+            kwargs["stream_options"] = {"include_usage": True}
     problem = check_reserved(request.extra, "extra")
     if problem is not None:
         raise RequestValidationError(problem)

@@ -29,6 +29,8 @@ from orchestify_core.models import (
     Usage,
 )
 
+from ._fields import attr
+from ._fields import field as _field
 from ._routing import Route, served_model
 
 __all__ = ["finish_reason", "thinking_parts", "to_response", "to_usage"]
@@ -57,12 +59,6 @@ def finish_reason(raw: str | None) -> FinishReason:
 
 def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _field(obj: object, name: str) -> object:
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
 
 
 def to_usage(usage: object) -> Usage:
@@ -128,7 +124,7 @@ def _tool_calls(calls: object) -> list[ContentPart]:
 
 def to_response(response: Any, route: Route) -> LLMResponse:
     """A non-streamed ``ModelResponse`` as an :class:`LLMResponse`."""
-    choices = getattr(response, "choices", None) or []
+    choices = attr(response, "choices") or []
     choice = choices[0] if choices else None
     message = _field(choice, "message")
     parts = thinking_parts(_field(message, "thinking_blocks"), _field(message, "reasoning_content"))
@@ -138,10 +134,10 @@ def to_response(response: Any, route: Route) -> LLMResponse:
     parts.extend(_tool_calls(_field(message, "tool_calls")))
     raw = _field(choice, "finish_reason")
     raw_finish = raw if isinstance(raw, str) else None
-    usage = getattr(response, "usage", None)
+    usage = attr(response, "usage")
     return LLMResponse.from_parts(
         parts,
-        model=served_model(route, getattr(response, "model", None)),
+        model=served_model(route, attr(response, "model")),
         usage=to_usage(usage) if usage is not None else Usage(),
         finish_reason=finish_reason(raw_finish),
         raw_finish_reason=raw_finish,

@@ -46,6 +46,17 @@ class Route:
         return self.provider in _CLAUDE_HOSTS and "claude" in self.model.lower()
 
     @property
+    def usage_recorded(self) -> bool:
+        """Whether LiteLLM records the backend's usage from the stream itself, so that a
+        stream need not ask for the usage chunk (``stream_options.include_usage``).
+
+        Anthropic's API sends the usage in ``message_start`` and, cumulative, in
+        ``message_delta``; LiteLLM keeps both in the wrapper's recorded chunks. Other
+        backends (OpenAI and the OpenAI-compatible ones) send usage only when asked.
+        """
+        return self.provider == "anthropic"
+
+    @property
     def prefix(self) -> str | None:
         """The ``provider/`` prefix the model string was written with, if any."""
         head, sep, _ = self.model.partition("/")

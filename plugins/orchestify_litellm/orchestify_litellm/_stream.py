@@ -4,7 +4,10 @@ Each chunk's delta becomes :class:`ThinkingDelta` (from ``thinking_blocks``, sig
 included, by block index; or from plain ``reasoning_content``), :class:`RedactedThinking`,
 :class:`TextDelta` and :class:`ToolCallDelta` (by the tool call's index; id and name come
 with its first piece). The request asks for ``stream_options={"include_usage": True}``, so
-the last chunk carries the usage: a :class:`UsageEvent`.
+the last chunk carries the usage: a :class:`UsageEvent`; except on Anthropic's own API
+(``Route.usage_recorded``), where asking costs LiteLLM ~35 us per chunk and the usage is
+there anyway: there the last usage LiteLLM recorded from the stream (``message_delta``,
+cumulative) is sent as a :class:`UsageEvent` just before :class:`StreamEnd`.
 
 Anthropic reports the input tokens when the stream starts, but LiteLLM keeps that usage to
 itself until the end; the plugin reads it from the wrapper's recorded chunks and sends a
@@ -35,16 +38,12 @@ from orchestify_core.models import (
 from ._calls import prepare
 from ._client import LiteLLMClient
 from ._errors import translate
+from ._fields import attr
+from ._fields import field as _field
 from ._responses import finish_reason, to_usage
 from ._routing import Route, served_model
 
 __all__ = ["stream"]
-
-
-def _field(obj: object, name: str) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
 
 
 def _thinking_events(blocks: object) -> list[StreamEvent]:
@@ -91,11 +90,13 @@ def _tool_events(calls: object) -> list[StreamEvent]:
 class _Reader:
     """Turns chunks into events and remembers how the stream ended."""
 
-    def __init__(self, route: Route) -> None:
+    def __init__(self, route: Route, *, asks_usage: bool = True) -> None:
         self.route = route
+        self.asks_usage = asks_usage
         self.raw_finish: str | None = None
         self.model: str | None = None
         self.usage_seen = False
+        self.usage_returned = False
         self._scanned = 0
 
     def early_usage(self, wrapper: Any) -> UsageEvent | None:
@@ -106,39 +107,57 @@ class _Reader:
         recorded = getattr(wrapper, "chunks", None)
         if not isinstance(recorded, list):
             return None
-        for chunk in recorded[self._scanned :]:
-            usage = getattr(chunk, "usage", None)
+        while self._scanned < len(recorded):
+            usage = attr(recorded[self._scanned], "usage")
+            self._scanned += 1
             if usage is not None and _field(usage, "prompt_tokens"):
                 self.usage_seen = True
                 return UsageEvent(to_usage(usage))
-        self._scanned = len(recorded)
+        return None
+
+    def final_usage(self, wrapper: Any) -> UsageEvent | None:
+        """For a stream that did not ask for LiteLLM's usage chunk: the last usage LiteLLM
+        recorded (Anthropic's ``message_delta``, cumulative), if no chunk carried one."""
+        if self.asks_usage or self.usage_returned:
+            return None
+        recorded = getattr(wrapper, "chunks", None)
+        if not isinstance(recorded, list):
+            return None
+        for chunk in reversed(recorded):
+            usage = attr(chunk, "usage")
+            if usage is not None:
+                return UsageEvent(to_usage(usage))
         return None
 
     def events(self, chunk: Any) -> list[StreamEvent]:
         events: list[StreamEvent] = []
-        model = getattr(chunk, "model", None)
+        model = attr(chunk, "model")
         if isinstance(model, str) and model:
             self.model = model
-        for choice in getattr(chunk, "choices", None) or ():
+        for choice in attr(chunk, "choices") or ():
             if _field(choice, "index") not in (0, None):
                 continue
             delta = _field(choice, "delta")
-            thinking = _thinking_events(_field(delta, "thinking_blocks"))
+            blocks = _field(delta, "thinking_blocks")
+            thinking = _thinking_events(blocks) if blocks is not None else None
             if not thinking:
                 reasoning = _field(delta, "reasoning_content")
                 if isinstance(reasoning, str) and reasoning:
                     thinking = [ThinkingDelta(thinking=reasoning)]
-            events.extend(thinking)
+            if thinking:
+                events.extend(thinking)
             content = _field(delta, "content")
             if isinstance(content, str) and content:
                 events.append(TextDelta(content))
-            events.extend(_tool_events(_field(delta, "tool_calls")))
+            calls = _field(delta, "tool_calls")
+            if calls is not None:
+                events.extend(_tool_events(calls))
             raw = _field(choice, "finish_reason")
             if isinstance(raw, str) and raw:
                 self.raw_finish = raw
-        usage = getattr(chunk, "usage", None)
+        usage = attr(chunk, "usage")
         if usage is not None:
-            self.usage_seen = True
+            self.usage_seen = self.usage_returned = True
             events.append(UsageEvent(to_usage(usage)))
         return events
 
@@ -156,7 +175,7 @@ async def stream(client: LiteLLMClient, request: CompletionRequest) -> AsyncIter
     """Stream one completion (an async generator; the core iterates and closes it)."""
     route, kwargs = await prepare(client, request, stream=True)
     client.check_open()
-    reader = _Reader(route)
+    reader = _Reader(route, asks_usage="stream_options" in kwargs)
     wrapper: Any = None
     try:
         try:
@@ -170,7 +189,11 @@ async def stream(client: LiteLLMClient, request: CompletionRequest) -> AsyncIter
                     yield event
         except Exception as exc:
             raise translate(exc, secrets=client.secrets) from exc
-        yield reader.end()
+        end = reader.end()
+        final = reader.final_usage(wrapper)
+        if final is not None:
+            yield final
+        yield end
     finally:
         if wrapper is not None:
             await wrapper.aclose()

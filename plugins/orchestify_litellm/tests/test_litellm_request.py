@@ -51,6 +51,18 @@ def test_stream_asks_for_usage() -> None:
     assert kwargs["stream_options"] == {"include_usage": True}
 
 
+def test_anthropic_stream_does_not_ask_for_usage() -> None:
+    """On Anthropic's API the usage comes with the stream: no stream_options are sent."""
+    kwargs = build_kwargs(_request(), CLAUDE, reasoning=False, stream=True)
+    assert kwargs["stream"] is True
+    assert "stream_options" not in kwargs
+    bedrock = Route("bedrock/anthropic.claude-sonnet-4-5", "bedrock")
+    assert bedrock.claude
+    assert build_kwargs(_request(), bedrock, reasoning=False, stream=True)["stream_options"] == {
+        "include_usage": True
+    }
+
+
 def test_claude_thinking_has_a_budget_and_no_temperature() -> None:
     """Thinking on a Claude backend is thinking.enabled with a budget, without temperature."""
     kwargs = build_kwargs(
