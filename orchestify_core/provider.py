@@ -15,7 +15,6 @@ import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Mapping, Sequence
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any, ClassVar
 
 import attrs
@@ -30,13 +29,10 @@ from .errors import (
     ProviderError,
     RequestValidationError,
     StreamInterruptedError,
-    UnsupportedCapabilityError,
 )
 from .models import (
-    ROLES,
     CompletionRequest,
     HealthStatus,
-    ImagePart,
     LLMMessage,
     LLMResponse,
     ModelCapabilities,
@@ -54,6 +50,7 @@ from .models import (
     UsageEvent,
 )
 from .plugins import default_plugin_manager, ensure_provider_type
+from .requests import CHARS_PER_TOKEN, CallDefaults, build_request, estimate_tokens
 from .secret import Secret
 from .streaming import Deadline, EventStream, StreamAccumulator, TextStream
 from .usage import Attempt, Outcome, TokenUsage, UsageLedger
@@ -61,19 +58,6 @@ from .usage import Attempt, Outcome, TokenUsage, UsageLedger
 __all__ = ["CallDefaults", "LLMProvider"]
 
 logger = logging.getLogger(__name__)
-_CHARS_PER_TOKEN = 4
-_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
-
-
-@attrs.frozen
-class CallDefaults:
-    """Per-provider-view defaults, set by :meth:`LLMProvider.bind` (agents use it)."""
-
-    model: str | None = None
-    temperature: float | None = None
-    max_tokens: int | None = None
-    thinking: bool | None = None
-    system: str | None = None
 
 
 @attrs.define
@@ -81,31 +65,6 @@ class _Tally:
     """Attempts made for one call across retries and fallbacks."""
 
     attempts: int = 0
-
-
-def _coerce_message(message: LLMMessage | Mapping[str, Any], index: int) -> LLMMessage:
-    if isinstance(message, LLMMessage):
-        result = message
-    elif isinstance(message, Mapping):
-        try:
-            result = LLMMessage(role=message["role"], content=message["content"])
-        except KeyError as exc:
-            raise RequestValidationError(f"messages[{index}]: missing {exc.args[0]!r}") from None
-    else:
-        raise RequestValidationError(
-            f"messages[{index}]: expected an LLMMessage, got {type(message).__name__}"
-        )
-    if result.role not in ROLES:
-        raise RequestValidationError(
-            f"messages[{index}]: unknown role {result.role!r} (expected one of "
-            f"{', '.join(sorted(ROLES))})"
-        )
-    return result
-
-
-def _estimate_tokens(request: CompletionRequest) -> int:
-    chars = sum(len(m.text) for m in request.messages)
-    return max(chars // _CHARS_PER_TOKEN, 1)
 
 
 class LLMProvider:
@@ -355,82 +314,26 @@ class LLMProvider:
         stop: Sequence[str] | None,
         extra: Mapping[str, Any] | None,
     ) -> CompletionRequest:
-        defaults = self._defaults
-        if not isinstance(messages, list | tuple):
-            raise RequestValidationError("messages must be a list of LLMMessage")
-        if not messages:
-            raise RequestValidationError("messages must not be empty")
-        # One pass: check each message, and note system messages and images on the way.
-        coerced: list[LLMMessage] = []
-        has_system = has_images = False
-        only_system = True
-        for index, message in enumerate(messages):
-            checked = _coerce_message(message, index)
-            coerced.append(checked)
-            if checked.role == "system":
-                has_system = True
-            else:
-                only_system = False
-            if not has_images and not isinstance(checked.content, str):
-                has_images = any(isinstance(part, ImagePart) for part in checked.content)
-        if defaults.system and not has_system:
-            coerced.insert(0, LLMMessage(role="system", content=defaults.system))
-        if only_system:
-            raise RequestValidationError("messages need at least one user message")
         model = model or self.default_model
         self.validate_model(model)
-        caps = self.capabilities(model)
-        if max_tokens is None:
-            # A configured default larger than the model allows is capped, not an error.
-            max_tokens = defaults.max_tokens or self._context.config.max_tokens
-            if caps.known and caps.max_output_tokens is not None:
-                max_tokens = min(max_tokens, caps.max_output_tokens)
-        if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
-            raise RequestValidationError(
-                f"max_tokens must be a positive integer, got {max_tokens!r}"
-            )
-        if (
-            caps.known
-            and caps.max_output_tokens is not None
-            and max_tokens > caps.max_output_tokens
-        ):
-            raise RequestValidationError(
-                f"max_tokens={max_tokens} is more than model {model!r} can produce "
-                f"({caps.max_output_tokens})"
-            )
-        if temperature is None:
-            temperature = defaults.temperature if defaults.temperature is not None else 0.7
-        if not 0 <= temperature <= 2:
-            raise RequestValidationError(f"temperature must be between 0 and 2, got {temperature}")
-        tool_defs = (
-            tuple(ToolDefinition.coerce(tool, f"tools[{i}]") for i, tool in enumerate(tools))
-            if tools
-            else ()
-        )
-        if thinking is None:
-            thinking = bool(defaults.thinking)
-        request = CompletionRequest(
-            messages=tuple(coerced),
+        config = self._context.config
+        return build_request(
+            messages,
             model=model,
-            max_tokens=max_tokens,
+            caps=self.capabilities(model),
+            defaults=self._defaults,
+            provider_id=self.provider_id,
+            config_max_tokens=config.max_tokens,
+            config_thinking_budget=config.thinking_budget,
             temperature=temperature,
-            tools=tool_defs,
-            tool_choice=tool_choice,
+            max_tokens=max_tokens,
+            tools=tools,
             thinking=thinking,
-            thinking_budget=thinking_budget or self._context.config.thinking_budget,
-            stop=tuple(stop) if stop else (),
-            extra=dict(extra) if extra else _NO_EXTRA,
+            tool_choice=tool_choice,
+            thinking_budget=thinking_budget,
+            stop=stop,
+            extra=extra,
         )
-        if caps.known:
-            if tool_defs and not caps.tools:
-                raise UnsupportedCapabilityError("tools", model, self.provider_id)
-            if thinking and not caps.thinking:
-                raise UnsupportedCapabilityError("thinking", model, self.provider_id)
-            if has_images and not caps.vision:
-                raise UnsupportedCapabilityError("images", model, self.provider_id)
-        if tool_choice is not None and not tool_defs:
-            raise RequestValidationError("tool_choice is set but no tools are given")
-        return request
 
     def _retarget(self, request: CompletionRequest) -> CompletionRequest:
         """The request as a fallback provider sends it: with its own default model."""
@@ -551,7 +454,7 @@ class LLMProvider:
                 error = exc
             except BaseException as exc:
                 cancelled = isinstance(exc, asyncio.CancelledError)
-                usage = Usage(input_tokens=_estimate_tokens(request), estimated=True)
+                usage = Usage(input_tokens=estimate_tokens(request), estimated=True)
                 self._account(
                     request,
                     Outcome.CANCELLED if cancelled else Outcome.ERROR,
@@ -848,13 +751,13 @@ class LLMProvider:
     @staticmethod
     def _partial_usage(request: CompletionRequest, acc: StreamAccumulator) -> Usage:
         """Usage of a stream that did not complete: reported input, estimated output."""
-        estimated_output = sum(len(t) for t in acc.text) // _CHARS_PER_TOKEN
+        estimated_output = sum(len(t) for t in acc.text) // CHARS_PER_TOKEN
         reported = acc.usage
         if reported is None:
             if not acc.delivered:
                 return Usage(estimated=False)
             return Usage(
-                input_tokens=_estimate_tokens(request),
+                input_tokens=estimate_tokens(request),
                 output_tokens=estimated_output,
                 estimated=True,
             )
