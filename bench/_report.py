@@ -413,8 +413,8 @@ def _profile_lines(splits: Sequence[Mapping[str, Any]] | None) -> list[str]:
         "",
         "From `python -m bench --profile` (or `python -m bench._profile`): the layer's "
         "functions timed in place, per call (per ten-chunk stream); `rest` is what the "
-        "timers do not cover (hook dispatch, `asyncio.timeout`, the breaker, generator "
-        "layers).",
+        "timers do not cover (the retry and failover loops, the plugin's glue around the SDK "
+        "call, the generator layers of a stream, attribute copies).",
         "",
     ]
     for split in splits:
