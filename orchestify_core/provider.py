@@ -13,7 +13,7 @@ import asyncio
 import copy
 import logging
 import time
-from collections.abc import AsyncGenerator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -442,7 +442,18 @@ class LLMProvider:
                     raise PluginError(
                         f"no plugin completes requests of type {self.provider_type!r}"
                     )
-                response: LLMResponse = await _within(awaitable, timeout)
+                # One timer handle, not an asyncio.timeout context: same effect, less cost.
+                deadline = Deadline(timeout)
+                deadline.waiting = True
+                try:
+                    response: LLMResponse = await awaitable
+                except asyncio.CancelledError:
+                    if deadline.expired_cancel():
+                        raise TimeoutError from None
+                    raise
+                finally:
+                    deadline.waiting = False
+                    deadline.cancel()
             except TimeoutError as exc:
                 error = APITimeoutError(
                     f"no answer from provider {self.provider_id!r} within {timeout}s",
@@ -790,25 +801,6 @@ class LLMProvider:
         awaitable = self._hook.orchestify_close_client(provider=self._context)
         if awaitable is not None:
             await awaitable
-
-
-async def _within(awaitable: Awaitable[LLMResponse], timeout: float | None) -> LLMResponse:
-    """Await ``awaitable`` for at most ``timeout`` seconds, or raise TimeoutError.
-
-    One timer handle instead of an ``asyncio.timeout`` context: the same semantics on this
-    path, at a fraction of the cost per call.
-    """
-    deadline = Deadline(timeout)
-    deadline.waiting = True
-    try:
-        return await awaitable
-    except asyncio.CancelledError:
-        if deadline.expired_cancel():
-            raise TimeoutError from None
-        raise
-    finally:
-        deadline.waiting = False
-        deadline.cancel()
 
 
 @attrs.define
