@@ -608,8 +608,9 @@ _METHOD = [
     "client, not the server, is the bottleneck of a stream (the server's CPU per chunk is "
     "a few microseconds), so the two agree.",
     "- LiteLLM's Anthropic streams are made without `stream_options.include_usage` (the raw "
-    "SDK's events carry the usage anyway); asking for it costs LiteLLM ~35 us more per "
-    "chunk, so the comparison is, if anything, kind to LiteLLM.",
+    "SDK's events carry the usage anyway; asking for it costs LiteLLM ~35 us more per "
+    "chunk), as orchestify-litellm makes them on Anthropic's API, which reads the usage "
+    "LiteLLM records from the stream instead: the two are compared like for like.",
     "- Start-up cases each run in fresh interpreters, round-robin; byte-code caches are "
     "allowed and each case runs once untimed first, as an installed wheel would be. The wall "
     "time includes interpreter start and exit, which is why each case is given over bare "
