@@ -311,23 +311,31 @@ class ModelPrice:
         default=None, converter=attrs.converters.optional(Decimal)
     )
     source: str = ""
+    # Per-token rates (input, cache read, cache write, output), worked out once.
+    _rates: tuple[Decimal, ...] = attrs.field(init=False, default=(), repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        cache_read = self.cache_read_per_mtok
+        cache_write = self.cache_write_per_mtok
+        rates = (
+            self.input_per_mtok,
+            self.input_per_mtok if cache_read is None else cache_read,
+            self.input_per_mtok if cache_write is None else cache_write,
+            self.output_per_mtok,
+        )
+        object.__setattr__(self, "_rates", tuple(rate / _MILLION for rate in rates))
 
     def cost(self, usage: Usage) -> Decimal:
         """The exact cost of ``usage`` in USD."""
-        cache_read_price = self.cache_read_per_mtok
-        cache_write_price = self.cache_write_per_mtok
-        if cache_read_price is None:
-            cache_read_price = self.input_per_mtok
-        if cache_write_price is None:
-            cache_write_price = self.input_per_mtok
-        uncached = max(usage.input_tokens - usage.cache_read_tokens - usage.cache_write_tokens, 0)
-        total = (
-            uncached * self.input_per_mtok
-            + usage.cache_read_tokens * cache_read_price
-            + usage.cache_write_tokens * cache_write_price
-            + usage.output_tokens * self.output_per_mtok
-        )
-        return total / _MILLION
+        input_rate, cache_read_rate, cache_write_rate, output_rate = self._rates
+        cache_read, cache_write = usage.cache_read_tokens, usage.cache_write_tokens
+        uncached = max(usage.input_tokens - cache_read - cache_write, 0)
+        total = uncached * input_rate + usage.output_tokens * output_rate
+        if cache_read:
+            total += cache_read * cache_read_rate
+        if cache_write:
+            total += cache_write * cache_write_rate
+        return total
 
 
 @attrs.frozen
