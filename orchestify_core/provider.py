@@ -403,20 +403,8 @@ class LLMProvider:
                     attempt_request, timeout, max_retries, tally
                 )
             except (ProviderError, RequestValidationError) as exc:
-                if index == 0 and isinstance(exc, RequestValidationError):
-                    raise
-                errors.append((provider.provider_id, exc))
-                if index + 1 < len(chain) and _may_fail_over(exc):
-                    logger.warning(
-                        "provider %s failed (%s); failing over to %s",
-                        provider.provider_id,
-                        type(exc).__name__,
-                        chain[index + 1].provider_id,
-                    )
-                    continue
-                if len(errors) > 1:
-                    raise AllProvidersFailedError(errors) from exc
-                raise
+                _fail_over_or_raise(exc, index, chain, errors)
+                continue
             response.attempts = tally.attempts
             return response
         raise AssertionError("unreachable")  # pragma: no cover
@@ -601,22 +589,7 @@ class LLMProvider:
                     )  # fmt: skip
                     await provider._retry.sleep(delay)
             except (ProviderError, RequestValidationError) as exc:
-                if isinstance(exc, StreamInterruptedError):
-                    raise
-                if index == 0 and isinstance(exc, RequestValidationError):
-                    raise
-                errors.append((provider.provider_id, exc))
-                if index + 1 < len(chain) and _may_fail_over(exc):
-                    logger.warning(
-                        "provider %s failed (%s); failing over to %s",
-                        provider.provider_id,
-                        type(exc).__name__,
-                        chain[index + 1].provider_id,
-                    )
-                    continue
-                if len(errors) > 1:
-                    raise AllProvidersFailedError(errors) from exc
-                raise
+                _fail_over_or_raise(exc, index, chain, errors)
 
     async def _stream_attempt(
         self,
@@ -807,6 +780,35 @@ class LLMProvider:
 class _AttemptOutcome:
     error: BaseException | None = None
     response: LLMResponse | None = None
+
+
+def _fail_over_or_raise(
+    error: ProviderError | RequestValidationError,
+    index: int,
+    chain: Sequence[LLMProvider],
+    errors: list[tuple[str, BaseException]],
+) -> None:
+    """Record that ``chain[index]`` failed: return to try the next provider, or raise.
+
+    The primary's invalid request and a stream cut after its first chunk are raised as they
+    are; a failure with no provider left is raised, wrapped when others failed before it.
+    """
+    if isinstance(error, StreamInterruptedError) or (
+        index == 0 and isinstance(error, RequestValidationError)
+    ):
+        raise error
+    errors.append((chain[index].provider_id, error))
+    if index + 1 < len(chain) and _may_fail_over(error):
+        logger.warning(
+            "provider %s failed (%s); failing over to %s",
+            chain[index].provider_id,
+            type(error).__name__,
+            chain[index + 1].provider_id,
+        )
+        return
+    if len(errors) > 1:
+        raise AllProvidersFailedError(errors) from error
+    raise error
 
 
 def _may_fail_over(error: BaseException) -> bool:
