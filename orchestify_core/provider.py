@@ -659,10 +659,14 @@ class LLMProvider:
             accounted = self._end_failed_stream(request, acc, started, ticket, exc, outcome)
         except BaseException as exc:
             cancelled = isinstance(exc, asyncio.CancelledError | GeneratorExit)
+            usage = self._partial_usage(request, acc)
+            if cancelled and not usage.input_tokens:
+                # The request went out and may be billed: estimate its input, as complete() does.
+                usage = Usage(input_tokens=estimate_tokens(request), estimated=True)
             self._account(
                 request,
                 Outcome.CANCELLED if cancelled else Outcome.ERROR,
-                self._partial_usage(request, acc),
+                usage,
                 started,
                 error=None if cancelled else exc,
             )

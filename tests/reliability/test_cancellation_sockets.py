@@ -79,12 +79,20 @@ async def test_cancel_mid_stream_twice(target) -> None:  # type: ignore[no-untyp
     """Cancelled twice in the middle of a stream: connection closed, accounted once."""
     provider, server = target
     server.enqueue(Reply("slow words " * 30, chunk_count=30, event_delay=0.05, input_tokens=17))
+    first_chunk = asyncio.Event()
 
     async def consume() -> None:
         async for _ in provider.stream(HI):
-            pass
+            first_chunk.set()
 
-    await cancel_after(consume(), 0.4, times=2)
+    task = asyncio.ensure_future(consume())
+    await asyncio.wait_for(first_chunk.wait(), timeout=30)
+    await asyncio.sleep(0.1)
+    task.cancel()
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
     await server.wait_for_connections(0, within=5)
     usage = provider.get_usage()
     assert usage.outcomes == {"cancelled": 1}
@@ -96,7 +104,14 @@ async def test_cancel_during_backoff(target) -> None:  # type: ignore[no-untyped
     """Cancelled while waiting to retry a 503: the failed attempt is accounted, nothing waits on."""
     provider, server = target
     server.enqueue(Reply(status=503))
-    await cancel_after(provider.complete(HI), 0.5)
+    task = asyncio.ensure_future(provider.complete(HI))
+    async with asyncio.timeout(30):
+        while provider.get_usage().attempts < 1:  # the 503 is in: now it waits to retry
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
     assert provider.get_usage().outcomes == {"error": 1}
     assert server.requests_received == 1
     assert leftover_tasks() == set()
