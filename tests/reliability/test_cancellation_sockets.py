@@ -106,7 +106,7 @@ async def test_cancel_during_backoff(target) -> None:  # type: ignore[no-untyped
     server.enqueue(Reply(status=503))
     task = asyncio.ensure_future(provider.complete(HI))
     async with asyncio.timeout(30):
-        while provider.get_usage().attempts < 1:  # the 503 is in: now it waits to retry
+        while provider.get_usage().attempts < 1:  # noqa: ASYNC110 - the 503 is in: it now waits to retry
             await asyncio.sleep(0.01)
     await asyncio.sleep(0.05)
     task.cancel()
