@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path as FsPath
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import attrs
@@ -47,8 +47,6 @@ __all__ = [
     "loads_config",
     "parse_config",
 ]
-
-T = TypeVar("T")
 
 
 @attrs.frozen
@@ -571,8 +569,3 @@ def dump_config(config: OrchestifyConfig) -> dict[str, Any]:
     """The config as plain data, with every secret masked (safe to log or print)."""
     data: dict[str, Any] = _converter().unstructure(config)
     return data
-
-
-def structure(value: Any, cls: type[T]) -> T:
-    """Structure plain data into one of the config records (used for per-call overrides)."""
-    return _converter().structure(value, cls)

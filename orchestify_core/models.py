@@ -406,10 +406,6 @@ class CompletionRequest:
         texts = [m.text for m in self.messages if m.role == "system"]
         return "\n\n".join(texts) if texts else None
 
-    @property
-    def has_images(self) -> bool:
-        return any(isinstance(p, ImagePart) for m in self.messages for p in m.parts)
-
 
 @attrs.define
 class LLMResponse:

@@ -15,7 +15,6 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import attrs
@@ -205,8 +204,3 @@ def _check_hooks(manager: pluggy.PluginManager, plugin: object) -> None:
             raise pluggy.PluginValidationError(
                 plugin, f"unknown hook {hook_caller.name!r} (not an orchestify hook)"
             )
-
-
-def plugin_types(manager: pluggy.PluginManager) -> Iterable[str]:
-    """The provider types registered in ``manager`` right now."""
-    return sorted(_registered_types(manager))
