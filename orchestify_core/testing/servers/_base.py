@@ -16,12 +16,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
+import attrs
 from aiohttp import web
 
 from ._connections import TrackingServer
 from ._recording import RecordedRequest, find_secret
 from ._script import Reply, coerce_reply, reply_from_dict, reply_to_dict
-from ._turn import Turn, resolve
+from ._turn import INVALID_UTF8_MARK, Turn, resolve
 from ._wire import dumps
 
 __all__ = ["REPLY_HEADER", "InvalidRequest", "LoopbackServer", "Route"]
@@ -37,6 +38,12 @@ _FLUSH_POLLS = 1000
 
 _DEFAULT_REPLY = Reply()
 """Shared by every unscripted request (a reply is immutable), saving a construction each."""
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+# JSON-encoded, the invalid-UTF-8 mark is this escape; the server sends a raw 0xFF instead.
+_UTF8_MARK_JSON = dumps(INVALID_UTF8_MARK)[1:-1].encode()
+_INVALID_BYTE = b"\xff"
 
 
 class InvalidRequest(Exception):
@@ -361,17 +368,37 @@ class LoopbackServer(abc.ABC):
             return await self._drop(request)
         if reply.drop_after is not None and (not stream or reply.drop_after == 0):
             return await self._drop(request)
+        if reply.redirect_to is not None:
+            return self._redirect(request, reply, headers, serial)
+        if reply.echo_key:
+            reply = attrs.evolve(reply, error_message=_echoed(reply, request))
         if reply.status != 200:
             return self.error_response(
                 reply.status, reply.error_message, reply=reply, headers=headers
             )
+        if reply.content_type is not None:
+            headers["Content-Type"] = reply.content_type
         turn = resolve(reply, body)
-        if not stream:
-            return self.json_response(
-                self.render_message(turn, serial, body), headers=headers, serial=serial
-            )
+        if not stream or reply.body_fault is not None:
+            message = _spoil(turn, self.render_message(turn, serial, body))
+            payload = _fault_body(reply.body_fault, message)
+            return self.json_response(payload, headers=headers, serial=serial)
         events = self.render_events(turn, serial, body)
+        if turn.invalid_utf8:
+            events = [_spoil(turn, event) for event in events]
         return await self._stream(request, reply, events, headers, serial)
+
+    def _redirect(
+        self, request: web.BaseRequest, reply: Reply, headers: dict[str, str], serial: int
+    ) -> web.Response:
+        assert reply.redirect_to is not None
+        status = reply.status if reply.status in _REDIRECTS else 307
+        headers = {
+            **headers,
+            "Location": reply.redirect_to.rstrip("/") + request.path_qs,
+            self.request_id_header: self.request_id(serial),
+        }
+        return web.Response(status=status, headers=headers)
 
     async def _stream(
         self,
@@ -396,8 +423,11 @@ class LoopbackServer(abc.ABC):
         drop_at = _cap(reply.drop_after, last)
         error_at = _cap(reply.stream_error_after, last)
         hang_at = _cap(reply.hang_after, last)
+        end_at = _cap(reply.stream_end_after, last)
         try:
             for sent, event in enumerate(events):
+                if sent == end_at:
+                    return response  # a clean end of the HTTP body, the stream unfinished
                 if sent == drop_at:
                     return await self._drop(request, response)
                 if sent == error_at:
@@ -483,6 +513,43 @@ class LoopbackServer(abc.ABC):
         if not isinstance(body, dict) or not isinstance(body.get("secret"), str):
             raise ValueError('expected {"secret": "..."}')
         return {"places": self.find_secret(body["secret"])}
+
+
+def _spoil(turn: Turn, rendered: bytes) -> bytes:
+    """The rendered bytes with the invalid-UTF-8 mark (if any) turned into a 0xFF byte."""
+    if not turn.invalid_utf8:
+        return rendered
+    return rendered.replace(_UTF8_MARK_JSON, _INVALID_BYTE)
+
+
+def _fault_body(fault: str | None, message: bytes) -> bytes:
+    """The body a ``body_fault`` asks for, given the complete non-streaming answer."""
+    if fault is None or fault == "json":
+        return message
+    if fault == "malformed":
+        return message[: len(message) // 2]
+    if fault == "empty":
+        return b""
+    if fault == "array":
+        return b"[]"
+    if fault == "object":
+        return b'{"foo":1}'
+    raise ValueError(f"unknown body fault {fault!r}")
+
+
+def _credential(request: web.BaseRequest) -> str:
+    """The key a request carried, in ``x-api-key`` or as a bearer token."""
+    key = request.headers.get("x-api-key")
+    if key:
+        return key
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    return token if scheme.lower() == "bearer" and token else authorization or "(no key)"
+
+
+def _echoed(reply: Reply, request: web.BaseRequest) -> str:
+    """An error message that gives the request's key back, as a careless server does."""
+    return f"{reply.error_message or 'Incorrect API key provided'}: {_credential(request)}"
 
 
 def _cap(index: int | None, last: int) -> int | None:

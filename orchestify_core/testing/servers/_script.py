@@ -16,8 +16,11 @@ from typing import Any
 
 import attrs
 import cattrs
+from cattrs.gen import make_dict_unstructure_fn, override
 
 __all__ = [
+    "BODY_FAULTS",
+    "USAGE_FAULTS",
     "Reply",
     "ThinkingSpec",
     "ToolCallSpec",
@@ -37,11 +40,16 @@ def _headers(value: Mapping[str, str]) -> dict[str, str]:
 
 @attrs.frozen
 class ToolCallSpec:
-    """One tool call the model makes; ``id`` is generated in the provider's style when None."""
+    """One tool call the model makes; ``id`` is generated in the provider's style when None.
+
+    ``raw_arguments``: the arguments' JSON text exactly as sent, instead of ``arguments``
+    encoded; it need not be valid (or sane) JSON: ``"[" * 5000 + "]" * 5000`` is allowed.
+    """
 
     name: str
     arguments: dict[str, Any] = attrs.field(factory=dict, converter=_arguments, hash=False)
     id: str | None = None
+    raw_arguments: str | None = None
 
 
 @attrs.frozen
@@ -69,6 +77,21 @@ def _positive(_instance: object, attribute: attrs.Attribute[Any], value: object)
 def _status(_instance: object, _attribute: attrs.Attribute[Any], value: int) -> None:
     if not 200 <= value <= 599:
         raise ValueError(f"status must be between 200 and 599, got {value!r}")
+
+
+BODY_FAULTS: tuple[str, ...] = ("json", "malformed", "empty", "array", "object")
+"""What ``Reply.body_fault`` may ask for (see :class:`Reply`)."""
+
+USAGE_FAULTS: tuple[str, ...] = ("missing", "strings", "negative", "huge")
+"""What ``Reply.usage_fault`` may ask for (see :class:`Reply`)."""
+
+
+def _one_of(choices: tuple[str, ...]) -> Any:
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+        if value is not None and value not in choices:
+            raise ValueError(f"{attribute.name} must be one of {', '.join(choices)}, got {value!r}")
+
+    return check
 
 
 @attrs.frozen(kw_only=True)
@@ -110,6 +133,33 @@ class Reply:
         each stream event after the first.
         ``hang``: never send a byte; ``hang_after=N``: a stream stalls after N events. Both
         end when the client disconnects or the server stops.
+
+    Hostile answers (a server that misbehaves without saying so; each is a 200 unless
+    ``status`` says otherwise):
+        ``body_fault``: the body of the answer, for a streaming or a non-streaming request
+        alike, with ``Content-Type: application/json`` (or ``content_type``): ``"json"``
+        the complete non-streaming answer (so a stream request gets plain JSON, no SSE),
+        ``"malformed"`` that answer cut off in the middle, ``"empty"`` no bytes at all,
+        ``"array"`` ``[]``, ``"object"`` ``{"foo":1}``.
+        ``content_type``: the Content-Type of a 200 answer, instead of the provider's.
+        ``usage_fault``: the usage the server reports (in the body, in Anthropic's
+        ``message_start`` and ``message_delta``, in OpenAI's usage chunk): ``"missing"``
+        none at all, ``"strings"`` every count as a JSON string (``"12"``), ``"negative"``
+        the input and output counts negated, ``"huge"`` those two as the float ``1e18``.
+        ``stream_end_after=N``: a stream sends N events and then ends the response
+        cleanly, without its terminator (Anthropic ``message_start`` + ``ping`` is N=2;
+        OpenAI's first role chunk is N=1). No error, no dropped connection.
+        ``invalid_utf8``: a ``\\xff`` byte right after the first character of the text,
+        inside its JSON string (the first text delta's data line of a stream).
+        ``same_tool_index``: a stream gives every tool call the first one's index (OpenAI
+        ``tool_calls[].index``, Anthropic content-block ``index``), ids still distinct.
+        ``redirect_to``: answer ``status`` (302, 307 or 308; 307 when ``status`` is not a
+        redirect) with ``Location: redirect_to + path?query`` of the request, so the client
+        is sent to another server (another port, or ``127.0.0.2`` for another host).
+        ``echo_key``: an error answer (``status`` >= 400, or ``stream_error_after``) ends
+        its message with the credential the request carried (``x-api-key`` or the bearer
+        token), as some servers and proxies do.
+        Hostile ``retry-after`` values (``nan``, ``inf``, ``-5``) go in ``headers``.
     """
 
     text: str | None = attrs.field(default=None, kw_only=False)
@@ -145,6 +195,19 @@ class Reply:
     hang: bool = False
     hang_after: int | None = attrs.field(default=None, validator=_non_negative)
 
+    body_fault: str | None = attrs.field(default=None, validator=_one_of(BODY_FAULTS))
+    content_type: str | None = None
+    usage_fault: str | None = attrs.field(default=None, validator=_one_of(USAGE_FAULTS))
+    stream_end_after: int | None = attrs.field(default=None, validator=_non_negative)
+    invalid_utf8: bool = False
+    same_tool_index: bool = False
+    redirect_to: str | None = None
+    echo_key: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if 300 <= self.status < 400 and self.redirect_to is None:
+            raise ValueError(f"status {self.status} is a redirect: it needs redirect_to")
+
     def response_headers(self) -> dict[str, str]:
         """The extra headers of this reply, including the retry hints."""
         headers = dict(self.headers)
@@ -157,6 +220,13 @@ class Reply:
 
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
+# A tool call's raw_arguments is left out of its JSON form when unset, as it was before it existed.
+_converter.register_unstructure_hook(
+    ToolCallSpec,
+    make_dict_unstructure_fn(
+        ToolCallSpec, _converter, raw_arguments=override(omit_if_default=True)
+    ),
+)
 
 
 def reply_from_dict(data: Mapping[str, Any]) -> Reply:

@@ -20,16 +20,26 @@ from ._script import Reply, ThinkingSpec, ToolCallSpec
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "INVALID_UTF8_MARK",
+    "RAW_INPUT_MARK",
     "Turn",
     "default_text",
     "estimate_input_tokens",
     "last_user_text",
     "resolve",
     "split_text",
+    "usage_counts",
 ]
 
 DEFAULT_CHUNK_SIZE = 16
 """Characters per streamed text piece when a reply sets neither chunk_count nor chunk_size."""
+
+INVALID_UTF8_MARK = "\x00"
+"""Put in the text of an ``invalid_utf8`` reply; JSON-encoded it is the unique ``\\u0000``,
+which the server swaps for a ``\\xff`` byte once the answer is rendered."""
+
+RAW_INPUT_MARK = "__loopback_raw_arguments_{}__"
+"""Stands for tool call N's ``raw_arguments`` in a rendered JSON object, until spliced in."""
 
 _CHARS_PER_TOKEN = 4
 _TOKENS_PER_MESSAGE = 4
@@ -56,6 +66,34 @@ class Turn:
     reasoning_tokens: int
     stop_reason: str | None
     stop_sequence: str | None
+    usage_fault: str | None = None
+    same_tool_index: bool = False
+    invalid_utf8: bool = False
+
+    @property
+    def raw_arguments(self) -> tuple[str | None, ...]:
+        """Each tool call's verbatim argument text, or None where it is plain JSON."""
+        return tuple(call.raw_arguments for call in self.tool_calls)
+
+
+def usage_counts(
+    fault: str | None, counts: dict[str, Any], main: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """A usage object as a ``usage_fault`` spoils it; None when it is to be left out.
+
+    ``main`` names the counts that ``"negative"`` and ``"huge"`` change (input and output).
+    """
+    if fault is None:
+        return counts
+    if fault == "missing":
+        return None
+    if fault == "strings":
+        return {key: str(value) if type(value) is int else value for key, value in counts.items()}
+    if fault == "negative":
+        return {key: -value if key in main else value for key, value in counts.items()}
+    if fault == "huge":
+        return {key: 1e18 if key in main else value for key, value in counts.items()}
+    raise ValueError(f"unknown usage fault {fault!r}")
 
 
 def split_text(text: str, *, count: int | None = None, size: int | None = None) -> tuple[str, ...]:
@@ -142,9 +180,14 @@ def resolve(reply: Reply, body: Mapping[str, Any]) -> Turn:
         text = ""
     else:
         text = default_text(body, reply.chunk_count or 0)
+    if reply.invalid_utf8 and text:
+        text = text[:1] + INVALID_UTF8_MARK + text[1:]
 
     argument_json = tuple(
-        json.dumps(call.arguments, separators=(",", ":")) for call in reply.tool_calls
+        call.raw_arguments
+        if call.raw_arguments is not None
+        else json.dumps(call.arguments, separators=(",", ":"))
+        for call in reply.tool_calls
     )
     thinking_text = reply.thinking.text if reply.thinking is not None else ""
     if reply.output_tokens is not None:
@@ -180,4 +223,7 @@ def resolve(reply: Reply, body: Mapping[str, Any]) -> Turn:
         reasoning_tokens=reply.reasoning_tokens,
         stop_reason=reply.stop_reason,
         stop_sequence=reply.stop_sequence,
+        usage_fault=reply.usage_fault,
+        same_tool_index=reply.same_tool_index,
+        invalid_utf8=reply.invalid_utf8,
     )

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from ._base import InvalidRequest, LoopbackServer, Route
 from ._script import Reply
-from ._turn import Turn, estimate_input_tokens
+from ._turn import RAW_INPUT_MARK, Turn, estimate_input_tokens, usage_counts
 from ._wire import dumps, sse
 
 __all__ = ["AnthropicServer"]
@@ -58,7 +58,10 @@ def _stop_reason(turn: Turn) -> str:
     return "tool_use" if turn.tool_calls else "end_turn"
 
 
-def _usage(turn: Turn, output_tokens: int) -> dict[str, Any]:
+_MAIN_COUNTS = ("input_tokens", "output_tokens")
+
+
+def _usage(turn: Turn, output_tokens: int) -> dict[str, Any] | None:
     usage: dict[str, Any] = {
         "input_tokens": turn.input_tokens,
         "cache_creation_input_tokens": turn.cache_write_tokens,
@@ -67,7 +70,14 @@ def _usage(turn: Turn, output_tokens: int) -> dict[str, Any]:
     }
     if turn.reasoning_tokens:
         usage["output_tokens_details"] = {"thinking_tokens": turn.reasoning_tokens}
-    return usage
+    return usage_counts(turn.usage_fault, usage, _MAIN_COUNTS)
+
+
+def _with_usage(payload: dict[str, Any], usage: dict[str, Any] | None) -> dict[str, Any]:
+    """``payload`` with its ``usage`` (left out when a fault says there is none)."""
+    if usage is not None:
+        payload["usage"] = usage
+    return payload
 
 
 class AnthropicServer(LoopbackServer):
@@ -174,10 +184,14 @@ class AnthropicServer(LoopbackServer):
             content.append({"type": "redacted_thinking", "data": turn.redacted_thinking})
         if turn.text:
             content.append({"type": "text", "text": turn.text})
-        for call, tool_id in zip(turn.tool_calls, self._tool_ids(turn, serial), strict=True):
-            content.append(
-                {"type": "tool_use", "id": tool_id, "name": call.name, "input": call.arguments}
-            )
+        for index, (call, tool_id) in enumerate(
+            zip(turn.tool_calls, self._tool_ids(turn, serial), strict=True)
+        ):
+            arguments: object = call.arguments
+            if call.raw_arguments is not None:
+                arguments = RAW_INPUT_MARK.format(index)
+            tool_use = {"type": "tool_use", "id": tool_id, "name": call.name, "input": arguments}
+            content.append(tool_use)
         message = {
             "id": self._message_id(turn, serial),
             "type": "message",
@@ -186,23 +200,27 @@ class AnthropicServer(LoopbackServer):
             "content": content,
             "stop_reason": _stop_reason(turn),
             "stop_sequence": turn.stop_sequence,
-            "usage": _usage(turn, turn.output_tokens),
         }
-        return dumps(message).encode()
+        rendered = dumps(_with_usage(message, _usage(turn, turn.output_tokens))).encode()
+        for index, raw in enumerate(turn.raw_arguments):
+            if raw is not None:
+                mark = dumps(RAW_INPUT_MARK.format(index)).encode()
+                rendered = rendered.replace(mark, raw.encode())
+        return rendered
 
     def render_events(self, turn: Turn, serial: int, body: dict[str, Any]) -> list[bytes]:
+        started: dict[str, Any] = {
+            "id": self._message_id(turn, serial),
+            "type": "message",
+            "role": "assistant",
+            "model": turn.model,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+        }
         start = {
             "type": "message_start",
-            "message": {
-                "id": self._message_id(turn, serial),
-                "type": "message",
-                "role": "assistant",
-                "model": turn.model,
-                "content": [],
-                "stop_reason": None,
-                "stop_sequence": None,
-                "usage": _usage(turn, min(1, turn.output_tokens)),
-            },
+            "message": _with_usage(started, _usage(turn, min(1, turn.output_tokens))),
         }
         events = [sse(dumps(start), "message_start"), sse('{"type":"ping"}', "ping")]
         index = 0
@@ -224,19 +242,24 @@ class AnthropicServer(LoopbackServer):
             events.append(_block_stop(index))
             index += 1
         tool_ids = self._tool_ids(turn, serial)
+        first_tool = index
         for call, tool_id, pieces in zip(
             turn.tool_calls, tool_ids, turn.argument_chunks, strict=True
         ):
+            # same_tool_index: every tool block reuses the first one's index.
+            block = first_tool if turn.same_tool_index else index
             tool_block = {"type": "tool_use", "id": tool_id, "name": call.name, "input": {}}
-            events.append(_block_start(index, tool_block))
-            events.extend(_deltas(index, "input_json_delta", "partial_json", pieces))
-            events.append(_block_stop(index))
+            events.append(_block_start(block, tool_block))
+            events.extend(_deltas(block, "input_json_delta", "partial_json", pieces))
+            events.append(_block_stop(block))
             index += 1
-        delta = {
-            "type": "message_delta",
-            "delta": {"stop_reason": _stop_reason(turn), "stop_sequence": turn.stop_sequence},
-            "usage": _usage(turn, turn.output_tokens),
-        }
+        delta = _with_usage(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": _stop_reason(turn), "stop_sequence": turn.stop_sequence},
+            },
+            _usage(turn, turn.output_tokens),
+        )
         events.append(sse(dumps(delta), "message_delta"))
         events.append(sse('{"type":"message_stop"}', "message_stop"))
         return events

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from ._base import InvalidRequest, LoopbackServer, Route
 from ._script import Reply
-from ._turn import Turn
+from ._turn import Turn, usage_counts
 from ._wire import dumps, sse
 
 __all__ = ["OpenAIServer"]
@@ -68,12 +68,15 @@ def _finish_reason(turn: Turn) -> str:
     return "tool_calls" if turn.tool_calls else "stop"
 
 
-def _usage(turn: Turn) -> dict[str, Any]:
+_MAIN_COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens")
+
+
+def _usage(turn: Turn) -> dict[str, Any] | None:
     prompt = turn.input_tokens + turn.cache_read_tokens + turn.cache_write_tokens
     prompt_details: dict[str, int] = {"cached_tokens": turn.cache_read_tokens, "audio_tokens": 0}
     if turn.cache_write_tokens:
         prompt_details["cache_write_tokens"] = turn.cache_write_tokens
-    return {
+    usage = {
         "prompt_tokens": prompt,
         "completion_tokens": turn.output_tokens,
         "total_tokens": prompt + turn.output_tokens,
@@ -85,6 +88,7 @@ def _usage(turn: Turn) -> dict[str, Any]:
             "rejected_prediction_tokens": 0,
         },
     }
+    return usage_counts(turn.usage_fault, usage, _MAIN_COUNTS)
 
 
 def _include_usage(body: dict[str, Any]) -> bool:
@@ -191,10 +195,12 @@ class OpenAIServer(LoopbackServer):
                     "finish_reason": _finish_reason(turn),
                 }
             ],
-            "usage": _usage(turn),
             "service_tier": "default",
             "system_fingerprint": "fp_loopback",
         }
+        usage = _usage(turn)
+        if usage is not None:
+            completion["usage"] = usage
         return dumps(completion).encode()
 
     def render_events(self, turn: Turn, serial: int, body: dict[str, Any]) -> list[bytes]:
@@ -215,9 +221,11 @@ class OpenAIServer(LoopbackServer):
         first = {"role": "assistant", "content": "" if turn.text else None, "refusal": None}
         events = [chunk(dumps(first))]
         events.extend(chunk(f'{{"content":{dumps(piece)}}}') for piece in turn.text_chunks)
-        for index, (call, pieces) in enumerate(
+        for position, (call, pieces) in enumerate(
             zip(self._tool_calls(turn, serial), turn.argument_chunks, strict=True)
         ):
+            # same_tool_index: every call says index 0, though each has its own id.
+            index = 0 if turn.same_tool_index else position
             opening = {
                 "index": index,
                 "id": call["id"],
@@ -233,7 +241,8 @@ class OpenAIServer(LoopbackServer):
                 for piece in pieces
             )
         events.append(chunk("{}", _finish_reason(turn)))
-        if include_usage:
-            events.append(sse(f'{head}"choices":[],"usage":{dumps(_usage(turn))}}}'))
+        usage = _usage(turn)
+        if include_usage and usage is not None:
+            events.append(sse(f'{head}"choices":[],"usage":{dumps(usage)}}}'))
         events.append(_DONE)
         return events
