@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-__all__ = ["Secret"]
+__all__ = ["MASK", "Secret"]
 
-_MASK = "**********"
+#: What a masked value shows instead of itself.
+MASK = "**********"
+_MASK = MASK
 
 
 class Secret:
