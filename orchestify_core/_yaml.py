@@ -32,6 +32,7 @@ from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import DocumentStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.scanner import Scanner
 
 from ._paths import Location, Path, format_path
 from .errors import ConfigError
@@ -47,13 +48,14 @@ __all__ = [
 ]
 
 #: Largest config file read, in bytes.
-MAX_BYTES = 512 * 1024
+MAX_BYTES = 256 * 1024
 #: Deepest nesting of mappings and sequences, in the document and once aliases are expanded.
 MAX_DEPTH = 64
-#: Most nodes written in one document.
-MAX_NODES = 10_000
+#: Most nodes written in one document (ruamel composes some 20,000 a second; a directory of
+#: files takes more, file by file).
+MAX_NODES = 5_000
 #: Most values built from one document, aliases and merge keys expanded.
-MAX_VALUES = 100_000
+MAX_VALUES = 50_000
 #: Most digits of an integer.
 MAX_INT_DIGITS = 18
 
@@ -80,6 +82,22 @@ class _Refused(Exception):
         super().__init__(reason)
         self.reason = reason
         self.mark = mark
+
+
+class _BudgetScanner(Scanner):
+    """ruamel's scanner, refusing flow collections nested deeper than :data:`MAX_DEPTH`.
+
+    Checked here, not only in the composer: the scanner looks ahead up to 1,024 characters
+    for a possible simple key after every ``[`` and ``{``, which alone costs half a second
+    on a line of brackets.
+    """
+
+    def fetch_flow_collection_start(self, TokenClass: Any, to_push: Any) -> None:
+        if len(self.flow_context) >= MAX_DEPTH:
+            raise _Refused(
+                f"nested too deeply (more than {MAX_DEPTH} levels)", self.reader.get_mark()
+            )
+        super().fetch_flow_collection_start(TokenClass, to_push)
 
 
 class _BudgetComposer(Composer):
@@ -251,6 +269,7 @@ def read_yaml(text: str, file: str) -> tuple[Any, dict[Path, Location]]:
 
 def _compose(text: str, file: str) -> Node | None:
     yaml = YAML(typ="safe", pure=True)
+    yaml.Scanner = _BudgetScanner
     yaml.Composer = _BudgetComposer
     yaml.max_depth = MAX_DEPTH
     try:
