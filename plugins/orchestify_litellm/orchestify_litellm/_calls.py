@@ -1,7 +1,9 @@
 """One non-streamed completion, the health check, and closing the client.
 
-LiteLLM's retries are off for every call (see ``_settings``); a failed attempt is
-translated (``_errors``) and raised to the core, which retries, fails over and accounts it.
+LiteLLM's retries are off for every call (see ``_settings``); a failed attempt, whatever
+was raised while calling LiteLLM or reading its answer, is translated (``_errors``) to a
+typed error with the key scrubbed from its chain and raised to the core, which retries,
+fails over and accounts it.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from orchestify_core.config import ProviderConfig
-from orchestify_core.errors import RequestValidationError
+from orchestify_core.errors import OrchestifyError, RequestValidationError
 from orchestify_core.models import CompletionRequest, HealthStatus, LLMResponse
 
 from ._client import LiteLLMClient
-from ._errors import translate
+from ._errors import safe_cause, translate
 from ._request import build_kwargs
 from ._responses import to_response
 from ._routing import Route
@@ -35,10 +37,12 @@ async def complete(client: LiteLLMClient, request: CompletionRequest) -> LLMResp
     route, kwargs = await prepare(client, request, stream=False)
     client.check_open()
     try:
-        response = await client.acompletion(kwargs)
+        response = await client.acompletion(route, kwargs)
+        return to_response(response, route, request)
+    except OrchestifyError:
+        raise
     except Exception as exc:
-        raise translate(exc, secrets=client.secrets) from exc
-    return to_response(response, route)
+        raise translate(exc, secrets=client.secrets) from safe_cause(exc, client.secrets)
 
 
 async def health_check(client: LiteLLMClient, config: ProviderConfig) -> HealthStatus:

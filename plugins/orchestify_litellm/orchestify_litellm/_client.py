@@ -17,6 +17,7 @@ from typing import Any
 from orchestify_core.errors import ProviderError, RequestValidationError
 
 from ._capabilities import supports
+from ._http import LoopClients
 from ._pool import release_pooled_clients
 from ._routing import Route, resolve_route
 from ._settings import CallSettings
@@ -51,6 +52,7 @@ class LiteLLMClient:
         self.closed = False
         self._routes: dict[str, Route] = {}
         self._reasoning: dict[str, bool] = {}
+        self.http = LoopClients(litellm, settings)
         _open_clients.add(self)
 
     def __repr__(self) -> str:
@@ -102,9 +104,15 @@ class LiteLLMClient:
         if self.closed:
             raise ProviderError(f"provider {self.provider_id!r} was closed (aclose)")
 
-    async def acompletion(self, kwargs: dict[str, Any]) -> Any:
-        """``litellm.acompletion`` with this provider's arguments added."""
-        return await self.litellm.acompletion(**{**self.settings.call_kwargs(), **kwargs})
+    async def acompletion(self, route: Route, kwargs: dict[str, Any]) -> Any:
+        """``litellm.acompletion`` with this provider's arguments added, and this provider's
+        HTTP client for the running loop where the route takes one (see ``_http``)."""
+        call = {**self.settings.call_kwargs(), **kwargs}
+        if "client" not in call:
+            http = self.http.client_for(route)
+            if http is not None:
+                call["client"] = http
+        return await self.litellm.acompletion(**call)
 
     async def aclose(self) -> None:
         """Stop this client; the last open one also releases LiteLLM's pooled clients."""
@@ -112,5 +120,6 @@ class LiteLLMClient:
             return
         self.closed = True
         _open_clients.discard(self)
+        await self.http.aclose()
         if not _open_clients:
             await release_pooled_clients(self.litellm)

@@ -17,16 +17,24 @@ not always what happened, so the mapping looks at the whole chain:
   with ``retry_after`` and ``should_retry`` from the response headers LiteLLM keeps
   (``litellm_response_headers``). Anthropic's "overloaded" error inside a stream, which
   LiteLLM reports as a 500, is an :class:`OverloadedError`.
+- A 3xx status (a redirect, which the plugin's clients never follow: see ``_http``) ->
+  :class:`RedirectError`, naming the status and not retried.
+- An exception that is not LiteLLM's (a JSON decode, attribute, type or key error on a
+  wrong-shaped answer, raised by LiteLLM's parsing or the plugin's) ->
+  :class:`MalformedResponseError`, retryable: the server misbehaved.
 - Anything else -> :class:`ProviderError`.
 
 The message is LiteLLM's, with the key (and anything shaped like one) masked: LiteLLM's
-messages may echo request details.
+messages may echo request details. The cause (``__cause__``) is LiteLLM's exception,
+unless the key shows anywhere in its formatted chain: then it is a :class:`ScrubbedCause`
+carrying the same text with the key masked (see :func:`safe_cause`).
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -40,7 +48,15 @@ from orchestify_core.errors import (
 )
 from orchestify_core.retry import retry_after_from_headers
 
-__all__ = ["redact", "translate"]
+__all__ = [
+    "MalformedResponseError",
+    "RedirectError",
+    "ScrubbedCause",
+    "malformed",
+    "redact",
+    "safe_cause",
+    "translate",
+]
 
 _MASK = "**********"
 _KEY_LIKE = re.compile(r"\b(sk|sess|rk|sk-ant)-[A-Za-z0-9_\-*]{8,}")
@@ -63,6 +79,30 @@ _TRANSPORT = (
     ("aiohttp", "ClientPayloadError"),
     ("builtins", "ConnectionError"),
 )
+
+
+class RedirectError(APIError):
+    """The server answered with a redirect (3xx), which is never followed: the request and
+    its key are not sent to the ``Location``. Not retried."""
+
+
+class MalformedResponseError(APIError):
+    """The server's answer could not be read as one (not JSON, the wrong shape, a stream
+    that was no stream, impossible usage). Retried: the server misbehaved."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("error_type", "malformed_response")
+        kwargs.setdefault("should_retry", True)
+        super().__init__(message, **kwargs)
+
+
+class ScrubbedCause(Exception):
+    """Stands for an exception whose text showed the key: its chain, with the key masked."""
+
+
+def malformed(message: str) -> MalformedResponseError:
+    """A :class:`MalformedResponseError` saying what was wrong with the answer."""
+    return MalformedResponseError(f"malformed answer from the server: {message}")
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -103,9 +143,44 @@ def _is_mid_stream(exc: BaseException) -> bool:
 def _status(exc: BaseException) -> int | None:
     for name in ("provider_status_code", "status_code"):
         value = getattr(exc, name, None)
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 400:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 300:
             return value
     return None
+
+
+def _redirect_status(chain: Iterable[BaseException]) -> int | None:
+    """The 3xx status of a redirect answer anywhere in the chain (LiteLLM may report it as
+    a 500 whose cause is httpx's or the SDK's status error)."""
+    for link in chain:
+        status = _status(link)
+        if status is None:
+            status = getattr(getattr(link, "response", None), "status_code", None)
+        if isinstance(status, int) and 300 <= status < 400:
+            return status
+    return None
+
+
+def _foreign(chain: list[BaseException]) -> bool:
+    """Whether the failure is not one of LiteLLM's (nor an HTTP library's) errors: a bug
+    met while reading a wrong-shaped answer."""
+    return not any(
+        type(link).__module__.split(".")[0] in ("litellm", "openai", "httpx", "aiohttp")
+        for link in chain
+    )
+
+
+def safe_cause(exc: BaseException, secrets: Iterable[str] = ()) -> BaseException:
+    """``exc``, or a :class:`ScrubbedCause` with its formatted chain masked if that chain
+    shows a secret or anything shaped like a key; to raise the translated error from."""
+    keys = tuple(s for s in secrets if s)
+    try:
+        text = "".join(traceback.format_exception(exc))
+    except Exception:  # pragma: no cover - formatting a foreign exception failed
+        text = f"{type(exc).__name__}"
+    cleaned = redact(text, keys)
+    if cleaned == text:
+        return exc
+    return ScrubbedCause(cleaned)
 
 
 def _headers(exc: BaseException) -> Mapping[str, str]:
@@ -158,8 +233,18 @@ def translate(exc: BaseException, *, secrets: Iterable[str] = ()) -> ProviderErr
     timeouts, transport = _classes(_TIMEOUTS), _classes(_TRANSPORT)
     if any(isinstance(link, timeouts) for link in chain):
         return APITimeoutError(message)
+    redirect = _redirect_status(chain)
+    if redirect is not None:
+        return RedirectError(
+            f"the server answered {redirect} (a redirect), which is not followed: the "
+            f"request and its key are sent to no other location. {message}",
+            status_code=redirect,
+            should_retry=False,
+        )
     if any(isinstance(link, transport) for link in chain):
         return APIConnectionError(message)
+    if _foreign(chain):
+        return MalformedResponseError(f"malformed answer from the server: {message}")
     status = _status(subject)
     if status is None:
         if _overloaded(subject):

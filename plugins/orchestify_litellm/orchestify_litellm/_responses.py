@@ -8,17 +8,32 @@ Anthropic's uncached ``input_tokens``), which is the core's convention, so
 (or ``cache_creation_input_tokens``), reasoning tokens from
 ``completion_tokens_details.reasoning_tokens``.
 
-Finish reasons arrive in OpenAI's vocabulary (LiteLLM translates every backend's):
-stop -> STOP, length -> LENGTH, tool_calls / function_call -> TOOL_USE, content_filter ->
-CONTENT_FILTER; refusal, pause_turn and anything else are kept raw.
+Usage is checked where it enters: a count that is negative, fractional, not a number or
+a string that is not plain digits is a :class:`MalformedResponseError`; a string of digits
+(``"12"``) is read as its number. Usage that is missing (no usage, or neither prompt nor
+completion tokens, or both 0, which no real answer has: LiteLLM reports missing usage as
+0/0) is estimated from the text, as the core does for a stream cut short
+(``orchestify_core.requests.estimate_tokens`` for the input, characters /
+``CHARS_PER_TOKEN`` for the output), and marked ``estimated``.
+
+Finish reasons arrive in OpenAI's vocabulary (LiteLLM translates every backend's, and
+rewrites one it does not know to ``stop``): the backend's own value is taken from
+``provider_specific_fields.native_finish_reason`` when LiteLLM keeps it there. stop ->
+STOP, length -> LENGTH, tool_calls / function_call -> TOOL_USE, content_filter ->
+CONTENT_FILTER; anything unknown -> OTHER, never STOP; the raw value is kept in
+``raw_finish_reason``.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from orchestify_core.models import (
+    CompletionRequest,
     ContentPart,
     FinishReason,
     LLMResponse,
@@ -28,12 +43,23 @@ from orchestify_core.models import (
     ToolCall,
     Usage,
 )
+from orchestify_core.requests import CHARS_PER_TOKEN, estimate_tokens
 
+from ._errors import malformed
 from ._fields import attr
 from ._fields import field as _field
 from ._routing import Route, served_model
 
-__all__ = ["finish_reason", "thinking_parts", "to_response", "to_usage"]
+__all__ = [
+    "estimated_usage",
+    "finish_reason",
+    "raw_finish",
+    "thinking_parts",
+    "to_response",
+    "to_usage",
+]
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
 
 _FINISH = {
     "stop": FinishReason.STOP,
@@ -57,26 +83,67 @@ def finish_reason(raw: str | None) -> FinishReason:
     return _FINISH.get(raw, FinishReason.OTHER)
 
 
-def _count(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+def raw_finish(choice: object) -> str | None:
+    """The backend's own finish reason of a choice: LiteLLM's ``native_finish_reason`` when
+    it kept one (it rewrites unknown values to ``stop``), else its ``finish_reason``."""
+    native = _field(_field(choice, "provider_specific_fields"), "native_finish_reason")
+    if isinstance(native, str) and native:
+        return native
+    raw = _field(choice, "finish_reason")
+    return raw if isinstance(raw, str) and raw else None
 
 
-def to_usage(usage: object) -> Usage:
-    """LiteLLM's ``Usage`` as the core's."""
+def _count(value: object, name: str) -> int | None:
+    """A token count as reported: None if absent; MalformedResponseError if impossible."""
+    if value is None:
+        return None
+    count: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        count = value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        count = int(value)
+    elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        count = int(value.strip())
+    if count is None:
+        raise malformed(f"usage {name} is {str(value)[:40]!r}, not a number of tokens")
+    if count < 0:
+        raise malformed(f"usage {name} is negative ({count})")
+    return count
+
+
+def to_usage(usage: object) -> Usage | None:
+    """LiteLLM's ``Usage`` as the core's; None if the answer carried no usage (neither
+    prompt nor completion tokens, or 0/0)."""
+    if usage is None:
+        return None
     prompt = _field(usage, "prompt_tokens_details")
     completion = _field(usage, "completion_tokens_details")
-    cache_read = _count(_field(prompt, "cached_tokens")) or _count(
-        _field(usage, "cache_read_input_tokens")
+    input_tokens = _count(_field(usage, "prompt_tokens"), "prompt_tokens")
+    output_tokens = _count(_field(usage, "completion_tokens"), "completion_tokens")
+    cache_read = _count(_field(prompt, "cached_tokens"), "cached_tokens") or _count(
+        _field(usage, "cache_read_input_tokens"), "cache_read_input_tokens"
     )
-    cache_write = _count(_field(prompt, "cache_write_tokens")) or _count(
-        _field(usage, "cache_creation_input_tokens")
+    cache_write = _count(_field(prompt, "cache_write_tokens"), "cache_write_tokens") or _count(
+        _field(usage, "cache_creation_input_tokens"), "cache_creation_input_tokens"
     )
+    reasoning = _count(_field(completion, "reasoning_tokens"), "reasoning_tokens")
+    if not input_tokens and not output_tokens:
+        return None
     return Usage(
-        input_tokens=_count(_field(usage, "prompt_tokens")),
-        output_tokens=_count(_field(usage, "completion_tokens")),
-        cache_read_tokens=cache_read,
-        cache_write_tokens=cache_write,
-        reasoning_tokens=_count(_field(completion, "reasoning_tokens")),
+        input_tokens=input_tokens or 0,
+        output_tokens=output_tokens or 0,
+        cache_read_tokens=cache_read or 0,
+        cache_write_tokens=cache_write or 0,
+        reasoning_tokens=reasoning or 0,
+    )
+
+
+def estimated_usage(request: CompletionRequest, output_chars: int) -> Usage:
+    """Usage the server did not report, estimated as the core estimates a cut stream's."""
+    return Usage(
+        input_tokens=estimate_tokens(request),
+        output_tokens=output_chars // CHARS_PER_TOKEN,
+        estimated=True,
     )
 
 
@@ -122,24 +189,38 @@ def _tool_calls(calls: object) -> list[ContentPart]:
     return parts
 
 
-def to_response(response: Any, route: Route) -> LLMResponse:
-    """A non-streamed ``ModelResponse`` as an :class:`LLMResponse`."""
-    choices = attr(response, "choices") or []
-    choice = choices[0] if choices else None
+def _output_chars(parts: list[ContentPart]) -> int:
+    chars = 0
+    for part in parts:
+        if isinstance(part, TextPart):
+            chars += len(part.text)
+        elif isinstance(part, ThinkingPart):
+            chars += len(part.thinking)
+        elif isinstance(part, ToolCall):
+            chars += len(part.raw_arguments or json.dumps(dict(part.arguments)))
+    return chars
+
+
+def to_response(response: Any, route: Route, request: CompletionRequest) -> LLMResponse:
+    """A non-streamed ``ModelResponse`` as an :class:`LLMResponse`
+    (:class:`MalformedResponseError` if it has no choice or impossible usage)."""
+    choices = attr(response, "choices")
+    if not isinstance(choices, list | tuple) or not choices:
+        raise malformed("the answer has no choices")
+    choice = choices[0]
     message = _field(choice, "message")
     parts = thinking_parts(_field(message, "thinking_blocks"), _field(message, "reasoning_content"))
     content = _field(message, "content")
     if isinstance(content, str) and content:
         parts.append(TextPart(content))
     parts.extend(_tool_calls(_field(message, "tool_calls")))
-    raw = _field(choice, "finish_reason")
-    raw_finish = raw if isinstance(raw, str) else None
-    usage = attr(response, "usage")
+    raw = raw_finish(choice)
+    usage = to_usage(attr(response, "usage")) or estimated_usage(request, _output_chars(parts))
     return LLMResponse.from_parts(
         parts,
         model=served_model(route, attr(response, "model")),
-        usage=to_usage(usage) if usage is not None else Usage(),
-        finish_reason=finish_reason(raw_finish),
-        raw_finish_reason=raw_finish,
+        usage=usage,
+        finish_reason=finish_reason(raw),
+        raw_finish_reason=raw,
         raw_response=response,
     )

@@ -13,9 +13,19 @@ Anthropic reports the input tokens when the stream starts, but LiteLLM keeps tha
 itself until the end; the plugin reads it from the wrapper's recorded chunks and sends a
 :class:`UsageEvent` at once, so that a stream cut short is still accounted with its real
 input. The stream ends with one :class:`StreamEnd` once LiteLLM gave a finish reason; a
-stream that ends without one raises :class:`APIConnectionError`. The wrapper is closed in
-``finally`` (normal end, error, a consumer that stops early, cancellation), which releases
-the connection.
+stream that ends without one raises :class:`APIConnectionError`. A stream that carried no
+content and no usage (LiteLLM makes an empty stream, finished ``stop``, of an answer that
+was no stream at all: plain JSON, malformed JSON, an empty body) raises a retryable
+:class:`MalformedResponseError`, never an empty success. A stream that finished without
+usage gets an estimated :class:`UsageEvent` (see ``_responses.estimated_usage``).
+
+Tool calls: a piece with a new id at an index that already carries another call starts a
+new call at the next free index (some servers number every call 0), instead of appending
+its arguments to the previous call.
+
+The wrapper is closed in ``finally`` (normal end, error, a consumer that stops early,
+cancellation), which releases the connection. Anything raised while calling LiteLLM or
+reading its chunks is translated (``_errors``), the key scrubbed from its chain.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from orchestify_core.errors import APIConnectionError
+from orchestify_core.errors import APIConnectionError, OrchestifyError
 from orchestify_core.models import (
     CompletionRequest,
     RedactedThinking,
@@ -37,10 +47,10 @@ from orchestify_core.models import (
 
 from ._calls import prepare
 from ._client import LiteLLMClient
-from ._errors import translate
+from ._errors import malformed, safe_cause, translate
 from ._fields import attr
 from ._fields import field as _field
-from ._responses import finish_reason, to_usage
+from ._responses import estimated_usage, finish_reason, raw_finish, to_usage
 from ._routing import Route, served_model
 
 __all__ = ["stream"]
@@ -87,16 +97,40 @@ def _tool_events(calls: object) -> list[StreamEvent]:
     return events
 
 
+class _ToolIndexes:
+    """Where each streamed tool call goes: a new id at an index already used by another
+    call starts a new call at the next free index."""
+
+    def __init__(self) -> None:
+        self._current: dict[int, tuple[str | None, int]] = {}
+        self._used: set[int] = set()
+
+    def place(self, index: int, call_id: str | None) -> int:
+        current = self._current.get(index)
+        if current is not None and (call_id is None or current[0] in (None, call_id)):
+            if call_id is not None and current[0] is None:
+                self._current[index] = (call_id, current[1])
+            return current[1]
+        placed = index if index not in self._used else max(self._used) + 1
+        self._used.add(placed)
+        self._current[index] = (call_id, placed)
+        return placed
+
+
 class _Reader:
     """Turns chunks into events and remembers how the stream ended."""
 
-    def __init__(self, route: Route, *, asks_usage: bool = True) -> None:
+    def __init__(self, route: Route, request: CompletionRequest, *, asks_usage: bool) -> None:
         self.route = route
+        self.request = request
         self.asks_usage = asks_usage
         self.raw_finish: str | None = None
         self.model: str | None = None
         self.usage_seen = False
         self.usage_returned = False
+        self.content_seen = False
+        self.chars = 0
+        self._tools = _ToolIndexes()
         self._scanned = 0
 
     def early_usage(self, wrapper: Any) -> UsageEvent | None:
@@ -111,8 +145,10 @@ class _Reader:
             usage = attr(recorded[self._scanned], "usage")
             self._scanned += 1
             if usage is not None and _field(usage, "prompt_tokens"):
-                self.usage_seen = True
-                return UsageEvent(to_usage(usage))
+                early = to_usage(usage)
+                if early is not None:
+                    self.usage_seen = True
+                    return UsageEvent(early)
         return None
 
     def final_usage(self, wrapper: Any) -> UsageEvent | None:
@@ -124,10 +160,27 @@ class _Reader:
         if not isinstance(recorded, list):
             return None
         for chunk in reversed(recorded):
-            usage = attr(chunk, "usage")
+            usage = to_usage(attr(chunk, "usage"))
             if usage is not None:
-                return UsageEvent(to_usage(usage))
+                self.usage_returned = True
+                return UsageEvent(usage)
         return None
+
+    def estimated(self) -> UsageEvent | None:
+        """An estimated usage for a finished stream that reported none."""
+        if self.usage_returned:
+            return None
+        return UsageEvent(estimated_usage(self.request, self.chars))
+
+    def _count(self, events: list[StreamEvent]) -> None:
+        for event in events:
+            self.content_seen = True
+            if isinstance(event, TextDelta):
+                self.chars += len(event.text)
+            elif isinstance(event, ThinkingDelta):
+                self.chars += len(event.thinking)
+            elif isinstance(event, ToolCallDelta):
+                self.chars += len(event.arguments_delta)
 
     def events(self, chunk: Any) -> list[StreamEvent]:
         events: list[StreamEvent] = []
@@ -151,19 +204,38 @@ class _Reader:
                 events.append(TextDelta(content))
             calls = _field(delta, "tool_calls")
             if calls is not None:
-                events.extend(_tool_events(calls))
-            raw = _field(choice, "finish_reason")
-            if isinstance(raw, str) and raw:
+                events.extend(self._placed(_tool_events(calls)))
+            raw = raw_finish(choice)
+            if raw is not None:
                 self.raw_finish = raw
-        usage = attr(chunk, "usage")
+        self._count(events)
+        usage = to_usage(attr(chunk, "usage"))
         if usage is not None:
             self.usage_seen = self.usage_returned = True
-            events.append(UsageEvent(to_usage(usage)))
+            events.append(UsageEvent(usage))
         return events
+
+    def _placed(self, events: list[StreamEvent]) -> list[StreamEvent]:
+        placed: list[StreamEvent] = []
+        for event in events:
+            if isinstance(event, ToolCallDelta):
+                event = ToolCallDelta(
+                    index=self._tools.place(event.index, event.id),
+                    id=event.id,
+                    name=event.name,
+                    arguments_delta=event.arguments_delta,
+                )
+            placed.append(event)
+        return placed
 
     def end(self) -> StreamEnd:
         if self.raw_finish is None:
             raise APIConnectionError("the LiteLLM stream ended before the model finished")
+        if not self.content_seen and not self.usage_seen:
+            raise malformed(
+                "the stream carried no content and no usage (the answer to a stream "
+                "request was not a stream, or was empty)"
+            )
         return StreamEnd(
             finish_reason=finish_reason(self.raw_finish),
             raw_finish_reason=self.raw_finish,
@@ -175,11 +247,11 @@ async def stream(client: LiteLLMClient, request: CompletionRequest) -> AsyncIter
     """Stream one completion (an async generator; the core iterates and closes it)."""
     route, kwargs = await prepare(client, request, stream=True)
     client.check_open()
-    reader = _Reader(route, asks_usage="stream_options" in kwargs)
+    reader = _Reader(route, request, asks_usage="stream_options" in kwargs)
     wrapper: Any = None
     try:
         try:
-            wrapper = await client.acompletion(kwargs)
+            wrapper = await client.acompletion(route, kwargs)
             async for chunk in wrapper:
                 events = reader.events(chunk)
                 early = reader.early_usage(wrapper)
@@ -187,10 +259,12 @@ async def stream(client: LiteLLMClient, request: CompletionRequest) -> AsyncIter
                     yield early
                 for event in events:
                     yield event
+        except OrchestifyError:
+            raise
         except Exception as exc:
-            raise translate(exc, secrets=client.secrets) from exc
+            raise translate(exc, secrets=client.secrets) from safe_cause(exc, client.secrets)
         end = reader.end()
-        final = reader.final_usage(wrapper)
+        final = reader.final_usage(wrapper) or reader.estimated()
         if final is not None:
             yield final
         yield end
