@@ -59,6 +59,7 @@ __all__ = [
     "ATTEMPT_TIMEOUT",
     "CALL_BOUND",
     "CASES",
+    "DEEP_ARGUMENTS",
     "FINE",
     "KEY_ENV",
     "MAX_RETRIES",
@@ -108,7 +109,7 @@ class Target:
 
     name: str
     module: str
-    type: str
+    provider_type: str
     model: str
     server: type[LoopbackServer]
 
@@ -132,19 +133,29 @@ TARGETS: tuple[Target, ...] = (
 )
 
 
-def build_provider(target: Target, base_url: str, key: str) -> tuple[ProviderRegistry, LLMProvider]:
-    """A provider of ``target``'s type pointed at ``base_url``, with short retries and timeouts."""
+def build_provider(
+    target: Target,
+    base_url: str,
+    key: str,
+    *,
+    max_retries: int = MAX_RETRIES,
+    breaker: str = "{failure_threshold: 5, recovery_time: 0.05}",
+) -> tuple[ProviderRegistry, LLMProvider]:
+    """A provider of ``target``'s type pointed at ``base_url``, with short retries and timeouts.
+
+    The key goes through the config as ``${HOSTILE_CANARY_KEY}``, as keys are meant to.
+    """
     config = loads_config(
         "providers:\n"
         "  hostile:\n"
-        f"    type: {target.type}\n"
+        f"    type: {target.provider_type}\n"
         f"    api_key: ${{{KEY_ENV}}}\n"
         f"    default_model: {target.model}\n"
         f"    base_url: {base_url}\n"
         f"    timeout: {ATTEMPT_TIMEOUT}\n"
-        f"    retry: {{max_retries: {MAX_RETRIES}, initial_delay: 0.01, max_delay: 0.02,"
+        f"    retry: {{max_retries: {max_retries}, initial_delay: 0.01, max_delay: 0.02,"
         " max_retry_after: 1}\n"
-        "    circuit_breaker: {failure_threshold: 5, recovery_time: 0.05}\n",
+        f"    circuit_breaker: {breaker}\n",
         file="hostile.yaml",
         environ={KEY_ENV: key},
     )
@@ -399,6 +410,10 @@ def _redirect(status: int) -> Callable[[Context], Sequence[Reply]]:
     return lambda ctx: _times(Reply(status=status, redirect_to=ctx.elsewhere))
 
 
+def _echo_key(status: int) -> Callable[[Context], Sequence[Reply]]:
+    return lambda ctx: _times(Reply(status=status, echo_key=True))
+
+
 _TWO_CALLS = (
     ToolCallSpec("get_weather", {"city": "Paris"}, id="call_aaa"),
     ToolCallSpec("get_weather", {"city": "Rome"}, id="call_bbb"),
@@ -568,7 +583,7 @@ CASES: tuple[Case, ...] = (
         Case(
             f"error_{status}_echoes_key",
             f"{status} whose error message gives the api key back",
-            lambda ctx, status=status: _times(Reply(status=status, echo_key=True)),
+            _echo_key(status),
             error_class=_STATUS_ERRORS[status],
             retried=status >= 500,
         )
