@@ -138,7 +138,7 @@ def _instrumented(provider: str, target: Orchestify, clock: _Clock) -> Iterator[
             setattr(owner, name, _timed(getattr(owner, name), label, clock))
 
     patch(LLMProvider, "_build_request", "core _build_request")
-    patch(LLMProvider, "_account", "core _account")
+    patch(importlib.import_module("orchestify_core._attempts"), "_account", "core _account")
     for module_name, attribute in _PLUGIN_FUNCTIONS[provider]:
         try:
             module = importlib.import_module(module_name)

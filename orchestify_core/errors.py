@@ -27,7 +27,8 @@ in a message.
         │   ├── NotFoundError                     404
         │   ├── RateLimitError                    429 (retry_after)
         │   ├── InternalServerError               5xx
-        │   └── OverloadedError                   529, or an "overloaded" error mid-stream
+        │   ├── OverloadedError                   529, or an "overloaded" error mid-stream
+        │   └── MalformedResponseError            an answer that is not valid (bad JSON, usage...)
         ├── StreamInterruptedError            a stream failed after text was delivered
         ├── CircuitOpenError                  the provider's circuit breaker is open
         └── AllProvidersFailedError           every provider of a failover chain failed
@@ -36,6 +37,7 @@ in a message.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 __all__ = [
     "APIConnectionError",
@@ -49,6 +51,7 @@ __all__ = [
     "ConfigError",
     "DuplicatePluginError",
     "InternalServerError",
+    "MalformedResponseError",
     "NotFoundError",
     "OrchestifyError",
     "OverloadedError",
@@ -301,6 +304,17 @@ class OverloadedError(InternalServerError):
     """The provider is overloaded (Anthropic's 529 or an ``overloaded_error`` event)."""
 
     default_status = 529
+
+
+class MalformedResponseError(APIError):
+    """The provider answered, but with something that is not a valid answer: a body that is
+    not JSON, the wrong shape, impossible usage, an invalid byte in a stream. Retried: the
+    server misbehaved, and another try or another provider may do better."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("should_retry", True)
+        kwargs.setdefault("error_type", "malformed_response")
+        super().__init__(message, **kwargs)
 
 
 class StreamInterruptedError(ProviderError):

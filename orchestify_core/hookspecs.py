@@ -4,15 +4,24 @@ A provider plugin is a module (or object) registered under the entry-point group
 ``orchestify.providers``; the entry point's name is the provider ``type`` users write in YAML.
 It implements these hooks with :data:`orchestify_core.hookimpl`.
 
-Every hook receives a :class:`~orchestify_core.models.ProviderContext` named ``provider``.
-Several plugins may be loaded at once, so an implementation first checks
-``provider.provider_type`` and returns None for types it does not own. Most hooks are
-``firstresult``: the call stops at the first non-None result, so a plugin registered with
-``tryfirst=True`` can override another's answer, and a ``wrapper=True`` implementation sees
-(and may replace) every result.
+**Dispatch by type.** A hook about a provider reaches only the plugin that owns the
+provider's type (the entry point its ``type:`` names) and the cross-cutting plugins
+(registered with ``plugin_manager.register(obj)``: wrappers, observers, ``tryfirst``
+overrides). A plugin never checks ``provider.provider_type``: for the owner, every hook call
+is about one of its own providers.
 
-pluggy is synchronous: hooks that do I/O return an awaitable or an async iterator, which the
-core awaits. The core makes one hook call per request, never one per streamed chunk.
+Every provider hook receives a :class:`~orchestify_core.context.ProviderContext` named
+``provider``. Most hooks are ``firstresult``: the call stops at the first non-None result,
+so a cross-cutting plugin registered with ``tryfirst=True`` can override the owner's
+answer, and a ``wrapper=True`` implementation sees (and may replace) every result. The
+owner answering None where an answer is required is an error naming the plugin and hook.
+
+pluggy is synchronous: hooks that do I/O (complete, stream, close_client, health_check)
+*return* an awaitable or an async iterator, which the core awaits. Their implementations
+must be plain functions; an ``async def`` is refused when the plugin registers. The core
+makes one hook call per request, never one per streamed chunk.
+
+Everything a plugin needs is importable from :mod:`orchestify_core.plugin`.
 """
 
 from __future__ import annotations
@@ -22,20 +31,13 @@ from typing import TYPE_CHECKING
 
 import pluggy
 
-from .models import (
-    CompletionRequest,
-    HealthStatus,
-    LLMResponse,
-    ModelCapabilities,
-    ModelPrice,
-    ProviderContext,
-    StreamEvent,
-)
+from .context import ProviderContext
+from .events import StreamEvent
+from .models import CompletionRequest, HealthStatus, LLMResponse, ModelCapabilities, ModelPrice
 
 if TYPE_CHECKING:
-    from .breaker import CircuitBreaker
+    from .protocols import AttemptRecord, CircuitBreakerProtocol, RetryPolicyProtocol
     from .provider import LLMProvider
-    from .retry import RetryPolicy
 
 PROJECT_NAME = "orchestify"
 
@@ -47,13 +49,19 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def orchestify_create_client(provider: ProviderContext) -> object | None:
     """Create the provider's client (usually the SDK's async client).
 
-    Called once when a provider of your type is built, before any other hook for it. The
-    result is stored as ``provider.client`` and reused for every call. Import your SDK here,
-    not at module import time, so that listing plugins and building registries for other
-    types never pays for it. Do no network I/O.
+    Called when a provider of your type is built (before the other hooks but
+    ``orchestify_options_class``), and again for each further event loop that uses it:
+    the core keeps one client per loop, and ``provider.client`` is always the current
+    loop's. Import your SDK here, not at module import time, so that listing plugins and
+    building registries for other types never pays for it. Do no network I/O. Read your
+    settings from ``provider.options`` (typed) and ``provider.config``. If the SDK found a
+    credential of its own (an environment variable), pass it to ``provider.add_secret`` so
+    errors are scrubbed of it (a client's ``api_key`` attribute is added for you).
 
-    :param provider: The provider being built; ``provider.client`` is still None.
-    :return: The client object, or None if the type is not yours.
+    An exception here becomes one ConfigError naming the provider.
+
+    :param provider: The provider being built.
+    :return: The client object (required).
 
     Stops at first non-None result.
     """
@@ -65,8 +73,9 @@ def orchestify_close_client(provider: ProviderContext) -> Awaitable[None] | None
 
     Called by ``LLMProvider.aclose()`` and ``ProviderRegistry.aclose()``.
 
-    :param provider: The provider being closed.
-    :return: An awaitable that closes the client, or None if the type is not yours.
+    :param provider: The provider being closed; ``provider.client`` is the client of the
+        event loop ``aclose()`` runs in.
+    :return: An awaitable that closes the client, or None when there is nothing to close.
 
     Stops at first non-None result.
     """
@@ -79,7 +88,7 @@ def orchestify_validate_model(provider: ProviderContext, model: str) -> None:
     Called the first time a provider is asked to use a model (its default model when the
     provider is built, then any model passed per call); the verdict is cached per model.
     Raise :class:`~orchestify_core.errors.RequestValidationError` with a message that says
-    what is accepted. Return None otherwise (also for types that are not yours).
+    what is accepted. Return None otherwise.
 
     :param provider: The provider.
     :param model: The model id to check.
@@ -96,17 +105,15 @@ def orchestify_capabilities(provider: ProviderContext, model: str) -> ModelCapab
 
     :param provider: The provider.
     :param model: The model id.
-    :return: The capabilities, or None if the type is not yours.
+    :return: The capabilities (None: the core assumes a permissive unknown model).
 
-    Stops at first non-None result. Implement it with ``tryfirst=True`` to override a
-    plugin's declaration.
+    Stops at first non-None result. A cross-cutting plugin implements it with
+    ``tryfirst=True`` to override the owner's declaration.
 
     Example::
 
         @hookimpl
         def orchestify_capabilities(provider, model):
-            if provider.provider_type != "mytype":
-                return None
             return ModelCapabilities(tools=True, vision=False, context_window=32_000)
     """
 
@@ -138,11 +145,15 @@ def orchestify_complete(
     cost: do not retry here, and build the SDK client with its own retries off.
 
     :param provider: The provider; ``provider.client`` is your client.
-    :param request: The validated request (``request.model`` is always set).
-    :return: An awaitable of the :class:`LLMResponse` (use ``LLMResponse.from_parts``), or
-        None if the type is not yours. The awaitable raises
-        :class:`~orchestify_core.errors.ProviderError` subclasses, with the SDK's exception
-        as ``__cause__``.
+    :param request: The validated request (``request.model`` is always set; pass
+        ``request.timeout`` to the SDK's request; ``request.is_given(name)`` says which
+        parameters the caller set).
+    :return: An awaitable of the :class:`LLMResponse` (use ``LLMResponse.from_parts``).
+        The awaitable raises :class:`~orchestify_core.errors.ProviderError` subclasses with
+        the SDK's exception as ``__cause__`` (``raise ... from exc``); anything else it
+        raises (a decode error on a malformed answer) is turned by the core into a
+        retryable :class:`~orchestify_core.errors.MalformedResponseError`. The core scrubs
+        every error of the provider's secrets.
 
     Stops at first non-None result. A ``wrapper=True`` implementation sees every call and
     may wrap the awaitable (caching, tracing, budgets).
@@ -160,11 +171,11 @@ def orchestify_stream(
 
     :param provider: The provider; ``provider.client`` is your client.
     :param request: The validated request.
-    :return: An async iterator (an async generator) of events, or None if the type is not
-        yours. Yield :class:`TextDelta`, :class:`ThinkingDelta`, :class:`RedactedThinking`,
-        :class:`ToolCallDelta` and :class:`UsageEvent` as they arrive (a ``UsageEvent`` as
-        soon as input tokens are known, so that a stream cut short is still accounted), and
-        finish with one :class:`StreamEnd`. Close the SDK stream in ``finally`` so that a
+    :return: An async iterator (an async generator) of events. Yield :class:`TextDelta`,
+        :class:`ThinkingDelta`, :class:`RedactedThinking`, :class:`ToolCallDelta` and
+        :class:`UsageEvent` as they arrive (a ``UsageEvent`` as soon as input tokens are
+        known, so that a stream cut short is still accounted), and finish with one
+        :class:`StreamEnd`. Close the SDK stream in ``finally`` so that a
         consumer that stops early releases the connection. Raise ProviderError subclasses.
 
     Stops at first non-None result.
@@ -180,21 +191,23 @@ def orchestify_health_check(provider: ProviderContext) -> Awaitable[HealthStatus
     token count) to a completion.
 
     :param provider: The provider.
-    :return: An awaitable of :class:`HealthStatus`, or None if the type is not yours.
+    :return: An awaitable of :class:`HealthStatus` (None: the plugin has no health check).
 
     Stops at first non-None result.
     """
 
 
 @hookspec
-def orchestify_attempt_finished(provider: ProviderContext, attempt: object) -> None:
+def orchestify_attempt_finished(provider: ProviderContext, attempt: AttemptRecord) -> None:
     """Observe one finished attempt (for metrics, logs or budgets).
 
-    Called exactly once per attempt, success or not, after its usage was accounted; the
-    ``attempt`` is an :class:`orchestify_core.usage.Attempt` record. Keep it cheap.
+    Called exactly once per attempt, success or not, after its usage was accounted. Keep
+    it cheap. Usually implemented by a cross-cutting plugin.
 
     :param provider: The provider that made the attempt.
-    :param attempt: The attempt record: outcome, usage, cost, model, error.
+    :param attempt: The record (:class:`~orchestify_core.protocols.AttemptRecord`):
+        ``provider_id``, ``model``, ``outcome``, ``usage``, ``cost``, ``latency_s``,
+        ``error``.
     """
 
 
@@ -203,32 +216,49 @@ def orchestify_provider_class(provider_type: str) -> type[LLMProvider] | None:
     """Name the :class:`LLMProvider` subclass that a registry builds for ``provider_type``.
 
     Called when a registry builds a provider from config, so that ``registry.get("x")`` is,
-    say, a ``ClaudeProvider``. Return None for types that are not yours; the core then builds
-    a plain :class:`LLMProvider`.
+    say, a ``ClaudeProvider``. Return None to have the core build a plain
+    :class:`LLMProvider`.
 
     Stops at first non-None result.
     """
 
 
 @hookspec(firstresult=True)
-def orchestify_retry_policy(provider: ProviderContext) -> RetryPolicy | None:
+def orchestify_options_class(provider_type: str) -> type | None:
+    """Name the attrs class of your type's ``options:`` (called once per provider built).
+
+    The core structures the provider's ``options:`` mapping into it with the config's
+    strict converter (unknown keys refused, with a "did you mean"), so a bad option is a
+    ConfigError ``file:line: providers.ID.options.KEY: ...`` before any client is built.
+    The instance is ``provider.options`` in every hook. Return None to receive the raw
+    mapping instead.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def orchestify_retry_policy(provider: ProviderContext) -> RetryPolicyProtocol | None:
     """Make the retry policy of a provider (called once, when the provider is built).
 
     The core implements it (``trylast``) from the provider's ``retry:`` config; implement it
-    to replace the policy. The object needs ``delay(error, retry_number) -> float | None``.
+    to replace the policy. The object must have what
+    :class:`~orchestify_core.protocols.RetryPolicyProtocol` lists: ``max_retries``,
+    ``delay(error, retry_number) -> float | None`` and ``sleep(seconds) -> Awaitable``.
 
     Stops at first non-None result.
     """
 
 
 @hookspec(firstresult=True)
-def orchestify_circuit_breaker(provider: ProviderContext) -> CircuitBreaker | None:
+def orchestify_circuit_breaker(provider: ProviderContext) -> CircuitBreakerProtocol | None:
     """Make the circuit breaker of a provider (called once, when the provider is built).
 
     The core implements it (``trylast``) from the provider's ``circuit_breaker:`` config,
     returning a breaker that never opens when the config has none. Implement it to replace
-    the breaker; the object needs ``before_call()``, ``on_success()`` and
-    ``on_failure(error)``.
+    the breaker; the object must have what
+    :class:`~orchestify_core.protocols.CircuitBreakerProtocol` lists: ``before_call() ->
+    ticket`` and ``after_call(ticket, error)``, called exactly once per admitted attempt.
 
     Stops at first non-None result.
     """

@@ -16,14 +16,12 @@ import enum
 import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import attrs
 
 from .errors import RequestValidationError
-
-if TYPE_CHECKING:
-    from .config import ProviderConfig
+from .tokens import ModelPrice, Usage
 
 __all__ = [
     "ROLES",
@@ -56,7 +54,6 @@ __all__ = [
 ]
 
 ROLES = frozenset({"system", "user", "assistant", "tool"})
-_MILLION = Decimal(1_000_000)
 
 
 # --------------------------------------------------------------------------- content parts
@@ -129,7 +126,7 @@ class ToolCall:
             return cls(id=id, name=name)
         try:
             decoded = json.loads(arguments_json)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
             return cls(id=id, name=name, raw_arguments=arguments_json)
         if not isinstance(decoded, dict):
             return cls(id=id, name=name, raw_arguments=arguments_json)
@@ -268,74 +265,7 @@ class ToolDefinition:
         return cls(name=name, description=description, input_schema=schema)
 
 
-# --------------------------------------------------------------------------- usage and prices
-
-
-@attrs.frozen
-class Usage:
-    """Tokens of one call (see the module docstring for the counting convention).
-
-    Attributes:
-        estimated: True when the provider did not report the counts (a stream cut short)
-            and they were estimated.
-    """
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    reasoning_tokens: int = 0
-    estimated: bool = False
-
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
-
-
-@attrs.frozen
-class ModelPrice:
-    """Prices in USD per million tokens, and where they came from.
-
-    Cache prices default to the input price when the source gives none.
-
-    Attributes:
-        source: Where the price came from, e.g. ``config``, ``genai-prices 0.2.3``.
-    """
-
-    input_per_mtok: Decimal = attrs.field(converter=Decimal)
-    output_per_mtok: Decimal = attrs.field(converter=Decimal)
-    cache_read_per_mtok: Decimal | None = attrs.field(
-        default=None, converter=attrs.converters.optional(Decimal)
-    )
-    cache_write_per_mtok: Decimal | None = attrs.field(
-        default=None, converter=attrs.converters.optional(Decimal)
-    )
-    source: str = ""
-    # Per-token rates (input, cache read, cache write, output), worked out once.
-    _rates: tuple[Decimal, ...] = attrs.field(init=False, default=(), repr=False, eq=False)
-
-    def __attrs_post_init__(self) -> None:
-        cache_read = self.cache_read_per_mtok
-        cache_write = self.cache_write_per_mtok
-        rates = (
-            self.input_per_mtok,
-            self.input_per_mtok if cache_read is None else cache_read,
-            self.input_per_mtok if cache_write is None else cache_write,
-            self.output_per_mtok,
-        )
-        object.__setattr__(self, "_rates", tuple(rate / _MILLION for rate in rates))
-
-    def cost(self, usage: Usage) -> Decimal:
-        """The exact cost of ``usage`` in USD."""
-        input_rate, cache_read_rate, cache_write_rate, output_rate = self._rates
-        cache_read, cache_write = usage.cache_read_tokens, usage.cache_write_tokens
-        uncached = max(usage.input_tokens - cache_read - cache_write, 0)
-        total = uncached * input_rate + usage.output_tokens * output_rate
-        if cache_read:
-            total += cache_read * cache_read_rate
-        if cache_write:
-            total += cache_write * cache_write_rate
-        return total
+# --------------------------------------------------------------------------- capabilities
 
 
 @attrs.frozen
@@ -387,6 +317,12 @@ class CompletionRequest:
 
     Attributes:
         extra: Provider-specific parameters passed through unchanged.
+        timeout: Seconds this attempt may take (the call's ``timeout=`` or the config's);
+            pass it to the SDK's request so that its own read timeout never cuts first.
+        given: The names of the parameters the caller (or the agent) set, among
+            ``temperature``, ``max_tokens``, ``stop``, ``tool_choice``, ``thinking`` and
+            ``thinking_budget``: a plugin for a server that refuses some may leave the
+            defaulted ones out (see :meth:`is_given`).
     """
 
     messages: tuple[LLMMessage, ...]
@@ -399,6 +335,12 @@ class CompletionRequest:
     thinking_budget: int | None = None
     stop: tuple[str, ...] = ()
     extra: Mapping[str, Any] = attrs.field(factory=dict)
+    timeout: float | None = None
+    given: frozenset[str] = frozenset()
+
+    def is_given(self, name: str) -> bool:
+        """Whether the caller set parameter ``name`` (rather than a default filling it)."""
+        return name in self.given
 
     @property
     def system(self) -> str | None:
@@ -503,110 +445,17 @@ class LLMResponse:
         return LLMMessage(role="assistant", content=self.content)
 
 
-# --------------------------------------------------------------------------- stream events
-
-
-@attrs.frozen
-class TextDelta:
-    """A piece of answer text."""
-
-    text: str
-
-
-@attrs.frozen
-class ThinkingDelta:
-    """A piece of thinking text, or (at the end of a thinking block) its signature.
-
-    Attributes:
-        index: Which thinking block it belongs to, when there are several.
-    """
-
-    thinking: str = ""
-    signature: str = ""
-    index: int = 0
-
-
-@attrs.frozen
-class RedactedThinking:
-    """A redacted thinking block, whole."""
-
-    data: str
-
-
-@attrs.frozen
-class ToolCallDelta:
-    """A piece of a tool call; ``id`` and ``name`` come with the first piece of each index."""
-
-    index: int
-    id: str | None = None
-    name: str | None = None
-    arguments_delta: str = ""
-
-
-@attrs.frozen
-class ToolCallComplete:
-    """A tool call, assembled and decoded (sent by the core once its stream has ended)."""
-
-    index: int
-    tool_call: ToolCall
-
-
-@attrs.frozen
-class UsageEvent:
-    """The usage known so far: each event replaces the previous one (it is cumulative)."""
-
-    usage: Usage
-
-
-@attrs.frozen
-class StreamEnd:
-    """The last event a plugin's stream yields: how and by whom the answer ended.
-
-    The core turns it into :class:`StreamDone`.
-    """
-
-    finish_reason: str
-    raw_finish_reason: str | None = None
-    model: str | None = None
-    raw_response: Any = attrs.field(default=None, repr=False, eq=False)
-
-
-@attrs.frozen
-class StreamDone:
-    """The last event a user's stream yields: the assembled response, usage and cost included."""
-
-    response: LLMResponse
-
-
-StreamEvent = (
-    TextDelta
-    | ThinkingDelta
-    | RedactedThinking
-    | ToolCallDelta
-    | ToolCallComplete
-    | UsageEvent
-    | StreamEnd
-    | StreamDone
+# Stream events and the hook context live in their own modules; their names stay
+# importable from here.
+from .context import ProviderContext  # noqa: E402
+from .events import (  # noqa: E402
+    RedactedThinking,
+    StreamDone,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    ThinkingDelta,
+    ToolCallComplete,
+    ToolCallDelta,
+    UsageEvent,
 )
-
-
-# --------------------------------------------------------------------------- hook context
-
-
-@attrs.define
-class ProviderContext:
-    """What provider hooks receive: which provider is asking, its config, and its client.
-
-    Attributes:
-        provider_id: The registry id (``claude_main``).
-        provider_type: The plugin type (``anthropic``); a hook implementation returns None
-            for types it does not own.
-        config: The provider's configuration (its ``api_key`` is a Secret).
-        client: Whatever the plugin's ``orchestify_create_client`` returned (the SDK client),
-            created once and reused for every call.
-    """
-
-    provider_id: str
-    provider_type: str
-    config: ProviderConfig = attrs.field(repr=False)
-    client: Any = attrs.field(default=None, repr=False)

@@ -14,14 +14,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import weakref
 from typing import TYPE_CHECKING
 
 import attrs
 import pluggy
 
-from . import hookspecs
-from .errors import DuplicatePluginError, PluginLoadError, UnknownProviderTypeError
+from ._dispatch import PluginHost
+from .errors import DuplicatePluginError, PluginError, PluginLoadError, UnknownProviderTypeError
 
 if TYPE_CHECKING:
     import importlib.metadata
@@ -29,7 +28,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ALLOWLIST_ENV",
     "ENTRY_POINT_GROUP",
+    "PluginHost",
     "PluginInfo",
+    "as_host",
     "create_plugin_manager",
     "default_plugin_manager",
     "ensure_provider_type",
@@ -99,22 +100,21 @@ def installed_plugins() -> list[PluginInfo]:
     return sorted(infos, key=lambda info: (info.provider_type, info.distribution))
 
 
-def create_plugin_manager() -> pluggy.PluginManager:
+def create_plugin_manager() -> PluginHost:
     """A new plugin manager with orchestify's hookspecs and the core's default hooks."""
     from . import _builtin
 
-    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
-    manager.add_hookspecs(hookspecs)
+    manager = PluginHost()
     manager.register(_builtin, name="orchestify-core")
     return manager
 
 
-_default_manager: pluggy.PluginManager | None = None
+_default_manager: PluginHost | None = None
 _default_lock = threading.Lock()
 _load_lock = threading.RLock()
 
 
-def default_plugin_manager() -> pluggy.PluginManager:
+def default_plugin_manager() -> PluginHost:
     """The process-wide plugin manager that registries and providers use by default."""
     global _default_manager
     with _default_lock:
@@ -123,34 +123,52 @@ def default_plugin_manager() -> pluggy.PluginManager:
         return _default_manager
 
 
+#: The distributions of the first-party plugins, for install hints.
+FIRST_PARTY = {
+    "anthropic": "orchestify-claude",
+    "openai": "orchestify-openai",
+    "litellm": "orchestify-litellm",
+}
+
+
 def _install_hint(provider_type: str) -> str:
-    return f"install its plugin, e.g. 'pip install orchestify-{provider_type}'"
+    distribution = FIRST_PARTY.get(provider_type)
+    if distribution is None:
+        return f"install the plugin that provides type {provider_type!r}"
+    return f"install its plugin: pip install {distribution}"
 
 
-# Types whose entry point was loaded, per manager: one module may serve several types.
-_loaded: weakref.WeakKeyDictionary[pluggy.PluginManager, set[str]] = weakref.WeakKeyDictionary()
+def as_host(manager: pluggy.PluginManager) -> PluginHost:
+    """The manager as a :class:`PluginHost` (providers need per-type dispatch)."""
+    if not isinstance(manager, PluginHost):
+        raise TypeError(
+            "orchestify needs its own plugin manager: build it with "
+            "orchestify_core.plugins.create_plugin_manager()"
+        )
+    return manager
 
 
 def ensure_provider_type(manager: pluggy.PluginManager, provider_type: str) -> None:
-    """Make sure the plugin of ``provider_type`` is registered in ``manager``.
+    """Make sure the plugin that owns ``provider_type`` is registered in ``manager``.
 
-    A plugin already registered under that name (by entry point or by hand, as tests and
-    applications may do) is used as it is. Otherwise the entry point of that name is loaded.
+    A plugin an application registered under that name by hand is used as it is (and
+    becomes the type's owner). Otherwise the entry point of that name is loaded.
 
     :raises UnknownProviderTypeError: no installed, allowed plugin has that type.
     :raises DuplicatePluginError: two distributions claim it.
-    :raises PluginLoadError: its import failed or its hooks are invalid.
+    :raises PluginLoadError: its import failed or its hooks break the contract.
     """
-    if manager.has_plugin(provider_type) or provider_type in _loaded.get(manager, ()):
+    host = as_host(manager)
+    if host.owner(provider_type) is not None:
         return
     with _load_lock:
-        if manager.has_plugin(provider_type) or provider_type in _loaded.get(manager, ()):
+        if host.owner(provider_type) is not None or host.promote_to_owner(provider_type):
             return
         allowed = _allowlist()
         entry_points = _entry_points()
         matches = [ep for ep in entry_points if ep.name == provider_type]
         if not matches or (allowed is not None and provider_type not in allowed):
-            installed = {ep.name for ep in entry_points} | _registered_types(manager)
+            installed = {ep.name for ep in entry_points} | host.owned_types()
             hint = _install_hint(provider_type)
             if matches:
                 current = os.environ.get(ALLOWLIST_ENV, "")
@@ -162,15 +180,10 @@ def ensure_provider_type(manager: pluggy.PluginManager, provider_type: str) -> N
         distributions = {_dist_of(ep)[0] for ep in matches}
         if len(distributions) > 1:
             raise DuplicatePluginError(provider_type, distributions)
-        _load(manager, matches[0])
+        _load(host, matches[0])
 
 
-def _registered_types(manager: pluggy.PluginManager) -> set[str]:
-    names = {name for name, _ in manager.list_name_plugin()} | _loaded.get(manager, set())
-    return names - {"orchestify-core"}
-
-
-def _load(manager: pluggy.PluginManager, entry_point: importlib.metadata.EntryPoint) -> None:
+def _load(host: PluginHost, entry_point: importlib.metadata.EntryPoint) -> None:
     distribution, version = _dist_of(entry_point)
     provider_type = entry_point.name
     try:
@@ -179,28 +192,12 @@ def _load(manager: pluggy.PluginManager, entry_point: importlib.metadata.EntryPo
         raise PluginLoadError(
             provider_type, distribution, version, f"{type(exc).__name__}: {exc}"
         ) from exc
-    if manager.is_registered(plugin):  # the same module serves another type too
-        _loaded.setdefault(manager, set()).add(provider_type)
-        return
     try:
-        manager.register(plugin, name=provider_type)
-    except (pluggy.PluginValidationError, ValueError) as exc:
-        raise PluginLoadError(provider_type, distribution, version, str(exc)) from exc
-    try:
-        _check_hooks(manager, plugin)
+        host.register_provider_plugin(
+            provider_type, plugin, distribution=distribution, version=version
+        )
     except PluginLoadError:
         raise
-    except pluggy.PluginValidationError as exc:
-        manager.unregister(plugin)
+    except (pluggy.PluginValidationError, ValueError, PluginError) as exc:
         raise PluginLoadError(provider_type, distribution, version, str(exc)) from exc
-    _loaded.setdefault(manager, set()).add(provider_type)
     logger.debug("loaded provider plugin %s from %s %s", provider_type, distribution, version)
-
-
-def _check_hooks(manager: pluggy.PluginManager, plugin: object) -> None:
-    """Refuse a plugin that declares hooks orchestify does not define (a typo, or an old API)."""
-    for hook_caller in manager.get_hookcallers(plugin) or []:
-        if hook_caller.spec is None:
-            raise pluggy.PluginValidationError(
-                plugin, f"unknown hook {hook_caller.name!r} (not an orchestify hook)"
-            )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
+import logging
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import pluggy
 
-from .config import AgentConfig, AgentsConfig, OrchestifyConfig, ProvidersConfig
+from ._dispatch import PluginHost
+from .config import AgentConfig, AgentsConfig, OrchestifyConfig, ProviderConfig, ProvidersConfig
 from .errors import (
     AgentNotFoundError,
     APIConnectionError,
@@ -17,11 +19,13 @@ from .errors import (
     RequestValidationError,
 )
 from .models import HealthStatus
-from .plugins import default_plugin_manager, ensure_provider_type
+from .plugins import as_host, default_plugin_manager, ensure_provider_type
 from .provider import LLMProvider
 from .usage import TokenUsage
 
 __all__ = ["ProviderRegistry"]
+
+logger = logging.getLogger(__name__)
 
 
 def _usage_row(usage: TokenUsage) -> dict[str, Any]:
@@ -37,6 +41,38 @@ def _usage_row(usage: TokenUsage) -> dict[str, Any]:
         "unpriced_attempts": usage.unpriced_attempts,
         "estimated_attempts": usage.estimated_attempts,
     }
+
+
+def _build(host: PluginHost, provider_id: str, config: ProviderConfig) -> LLMProvider:
+    """One provider of a config, as the class its plugin names."""
+    ensure_provider_type(host, config.type)
+    hooks = host.hooks_for(config.type)
+    provider_class = hooks.orchestify_provider_class(provider_type=config.type) or LLMProvider
+    try:
+        provider: LLMProvider = provider_class(config, provider_id=provider_id, plugin_manager=host)
+    except RequestValidationError as exc:
+        raise ConfigError(str(exc), path=f"providers.{provider_id}.default_model") from exc
+    return provider
+
+
+_closing: set[asyncio.Task[None]] = set()
+
+
+def _close_quietly(providers: Iterable[LLMProvider]) -> None:
+    """Close what a failed build made: its clients hold no sockets yet, but may hold pools
+    and files. Without a running loop, each ``aclose`` runs in a loop of its own."""
+    for provider in providers:
+        try:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                asyncio.run(provider.aclose())
+            else:
+                task = loop.create_task(provider.aclose())
+                _closing.add(task)
+                task.add_done_callback(_closing.discard)
+        except Exception:  # closing must not hide the error that stopped the build
+            logger.debug("closing provider %s failed", provider.provider_id, exc_info=True)
 
 
 class ProviderRegistry:
@@ -89,19 +125,15 @@ class ProviderRegistry:
         if isinstance(providers_config, OrchestifyConfig):
             agents = providers_config.agents
             providers_config = providers_config.providers
-        manager = plugin_manager or default_plugin_manager()
+        manager = as_host(plugin_manager or default_plugin_manager())
         registry = cls(plugin_manager=manager, agents=agents)
         built: dict[str, LLMProvider] = {}
-        for provider_id, config in providers_config.providers.items():
-            ensure_provider_type(manager, config.type)
-            provider_class = manager.hook.orchestify_provider_class(provider_type=config.type)
-            provider_class = provider_class or LLMProvider
-            try:
-                built[provider_id] = provider_class(
-                    config, provider_id=provider_id, plugin_manager=manager
-                )
-            except RequestValidationError as exc:
-                raise ConfigError(str(exc), path=f"providers.{provider_id}.default_model") from exc
+        try:
+            for provider_id, config in providers_config.providers.items():
+                built[provider_id] = _build(manager, provider_id, config)
+        except BaseException:
+            _close_quietly(built.values())
+            raise
         for provider in built.values():
             provider.set_fallbacks([built[f] for f in provider.config.fallbacks])
         registry._providers = built

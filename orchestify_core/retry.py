@@ -12,6 +12,7 @@ within ``max_retry_after``; otherwise exponential backoff with jitter, capped at
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -21,7 +22,14 @@ import attrs
 from .config import RetryConfig
 from .errors import APIConnectionError, APIError
 
-__all__ = ["RETRYABLE_STATUS", "RetryPolicy", "is_retryable", "retry_after_from_headers"]
+__all__ = [
+    "RETRYABLE_STATUS",
+    "RetryPolicy",
+    "api_error",
+    "is_retryable",
+    "retry_after_from_headers",
+    "should_retry_from_headers",
+]
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 
@@ -38,34 +46,80 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, APIConnectionError)
 
 
+def _seconds(text: str, scale: float = 1.0) -> float | None:
+    """A finite, non-negative number of seconds, or None (``nan``, ``inf``, junk)."""
+    try:
+        value = float(text) / scale
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    return max(value, 0.0)
+
+
 def retry_after_from_headers(
     headers: Mapping[str, str], *, now: Callable[[], float] = time.time
 ) -> float | None:
     """Seconds to wait as the provider asked: ``retry-after-ms``, then ``retry-after``.
 
     ``retry-after`` may be seconds or an HTTP date. Returns None when neither header is
-    present or parseable. Plugins call it when translating an SDK's status error.
+    present or gives a finite number (``nan``, ``inf`` and junk are ignored, never slept on).
     """
     lowered = {k.lower(): v for k, v in headers.items()}
     millis = lowered.get("retry-after-ms")
     if millis is not None:
-        try:
-            return max(float(millis) / 1000, 0.0)
-        except ValueError:
-            pass
+        seconds = _seconds(millis, 1000.0)
+        if seconds is not None:
+            return seconds
     value = lowered.get("retry-after")
     if value is None:
         return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds
     import email.utils
 
-    parsed = email.utils.parsedate_tz(value)
-    if parsed is None:
+    try:
+        parsed = email.utils.parsedate_tz(value)
+        if parsed is None:
+            return None
+        return max(email.utils.mktime_tz(parsed) - now(), 0.0)
+    except (ValueError, OverflowError):
         return None
-    return max(email.utils.mktime_tz(parsed) - now(), 0.0)
+
+
+def should_retry_from_headers(headers: Mapping[str, str]) -> bool | None:
+    """The provider's ``x-should-retry`` verdict: True, False, or None when it gave none."""
+    for key, value in headers.items():
+        if key.lower() == "x-should-retry":
+            verdict = value.strip().lower()
+            if verdict == "true":
+                return True
+            if verdict == "false":
+                return False
+            return None
+    return None
+
+
+def api_error(
+    error_class: type[APIError],
+    message: str,
+    *,
+    status_code: int | None,
+    headers: Mapping[str, str] | None = None,
+    error_type: str | None = None,
+) -> APIError:
+    """An APIError with the provider's retry hints read from its headers (``x-should-retry``,
+    ``retry-after-ms``, ``retry-after``): what every plugin's error translation ends with.
+    Pick ``error_class`` with :func:`~orchestify_core.errors.error_for_status`."""
+    headers = headers or {}
+    return error_class(
+        message,
+        status_code=status_code,
+        error_type=error_type,
+        should_retry=should_retry_from_headers(headers),
+        retry_after=retry_after_from_headers(headers),
+    )
 
 
 @attrs.define
@@ -95,7 +149,7 @@ class RetryPolicy:
         if not is_retryable(error):
             return None
         retry_after: float | None = getattr(error, "retry_after", None)
-        if retry_after is not None:
+        if retry_after is not None and math.isfinite(retry_after) and retry_after >= 0:
             if retry_after > self.config.max_retry_after:
                 return None
             return float(retry_after)

@@ -36,14 +36,18 @@ __all__ = ["EventStream", "StreamAccumulator", "TextStream"]
 class StreamAccumulator:
     """Collects a stream's deltas into the parts of the final response."""
 
-    __slots__ = ("_blocks", "_tools", "text", "usage")
+    __slots__ = ("_blocks", "_slots", "_tools", "completed_tool_calls", "text", "usage")
 
     def __init__(self) -> None:
         self.text: list[str] = []
         self.usage: Usage | None = None
         # Thinking blocks by index, and redacted ones, in arrival order.
         self._blocks: dict[int, list[str]] = {}
-        self._tools: dict[int, list[str]] = {}
+        # Tool calls in arrival order as [id, name, arguments]; _slots maps a stream index
+        # to its current call (a new id at a used index starts another call).
+        self._tools: list[list[str]] = []
+        self._slots: dict[int, int] = {}
+        self.completed_tool_calls: list[ToolCallComplete] = []
 
     def add(self, event: StreamEvent) -> None:
         """Fold one non-text event in (text is appended directly by the hot loop)."""
@@ -52,14 +56,22 @@ class StreamAccumulator:
             block[0] += event.thinking
             block[1] += event.signature
         elif isinstance(event, ToolCallDelta):
-            tool = self._tools.setdefault(event.index, ["", "", ""])
-            if event.id:
-                tool[0] = event.id
-            if event.name:
-                tool[1] = event.name
-            tool[2] += event.arguments_delta
+            self._add_tool_delta(event)
         elif isinstance(event, RedactedThinking):
             self._blocks[-1 - len(self._blocks)] = [event.data, "\0redacted"]
+
+    def _add_tool_delta(self, event: ToolCallDelta) -> None:
+        slot = self._slots.get(event.index)
+        if slot is None or (event.id and self._tools[slot][0] and event.id != self._tools[slot][0]):
+            slot = len(self._tools)
+            self._slots[event.index] = slot
+            self._tools.append(["", "", ""])
+        tool = self._tools[slot]
+        if event.id:
+            tool[0] = event.id
+        if event.name:
+            tool[1] = event.name
+        tool[2] += event.arguments_delta
 
     @property
     def delivered(self) -> bool:
@@ -69,7 +81,7 @@ class StreamAccumulator:
     def tool_calls(self) -> list[ToolCallComplete]:
         return [
             ToolCallComplete(index, ToolCall.from_json(id_, name, arguments))
-            for index, (id_, name, arguments) in sorted(self._tools.items())
+            for index, (id_, name, arguments) in enumerate(self._tools)
         ]
 
     def parts(self, tool_calls: list[ToolCallComplete]) -> list[ContentPart]:
@@ -84,13 +96,9 @@ class StreamAccumulator:
         parts.extend(complete.tool_call for complete in tool_calls)
         return parts
 
-    def response(
-        self,
-        end: StreamEnd,
-        request: CompletionRequest,
-        usage: Usage,
-        tool_calls: list[ToolCallComplete],
-    ) -> LLMResponse:
+    def response(self, end: StreamEnd, request: CompletionRequest, usage: Usage) -> LLMResponse:
+        """The assembled response; its tool calls are kept in :attr:`completed_tool_calls`."""
+        self.completed_tool_calls = tool_calls = self.tool_calls()
         return LLMResponse.from_parts(
             self.parts(tool_calls),
             model=end.model or request.model,

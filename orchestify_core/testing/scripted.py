@@ -22,6 +22,7 @@ Every request it received is in ``provider.client.requests``.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
@@ -29,17 +30,17 @@ from typing import Any, NoReturn
 
 import attrs
 
-from ..errors import ProviderError, RequestValidationError
-from ..hookspecs import hookimpl
-from ..models import (
+from ..plugin import (
     CompletionRequest,
     ContentPart,
     FinishReason,
     HealthStatus,
+    LLMProvider,
     LLMResponse,
     ModelCapabilities,
     ModelPrice,
     ProviderContext,
+    ProviderError,
     StreamEnd,
     StreamEvent,
     TextDelta,
@@ -50,8 +51,8 @@ from ..models import (
     ToolCallDelta,
     Usage,
     UsageEvent,
+    hookimpl,
 )
-from ..provider import LLMProvider
 
 __all__ = [
     "PROVIDER_TYPE",
@@ -157,61 +158,70 @@ def _finish(reply: ScriptedReply) -> str:
     return FinishReason.TOOL_USE if reply.tool_calls else FinishReason.STOP
 
 
-def _ours(provider: ProviderContext) -> ScriptedClient | None:
-    if provider.provider_type != PROVIDER_TYPE:
-        return None
-    client: ScriptedClient = provider.client
+@attrs.frozen
+class ScriptedOptions:
+    """The ``options:`` of a scripted provider.
+
+    Attributes:
+        capabilities: What its models claim (default: tools, vision and thinking).
+        echo_chunk_size: Characters per chunk of the echo reply's stream.
+        echo_delay: Seconds before each chunk of the echo reply.
+        unpriced: Report no price, so calls are accounted as unpriced.
+    """
+
+    capabilities: ModelCapabilities = attrs.field(
+        factory=lambda: ModelCapabilities(tools=True, vision=True, thinking=True)
+    )
+    echo_chunk_size: int = attrs.field(default=8, validator=attrs.validators.ge(1))
+    echo_delay: float = attrs.field(default=0.0, validator=attrs.validators.ge(0))
+    unpriced: bool = False
+
+
+# One client per provider, whatever the event loop: it holds no sockets, and a test's queued
+# replies must reach the calls of every loop.
+_clients: weakref.WeakKeyDictionary[ProviderContext, ScriptedClient] = weakref.WeakKeyDictionary()
+
+
+@hookimpl
+def orchestify_options_class(provider_type: str) -> type[ScriptedOptions]:
+    return ScriptedOptions
+
+
+@hookimpl
+def orchestify_create_client(provider: ProviderContext) -> ScriptedClient:
+    client = _clients.get(provider)
+    if client is None:
+        options: ScriptedOptions = provider.options
+        client = ScriptedClient(
+            options.capabilities,
+            None if options.unpriced else _DEFAULT_PRICE,
+            echo_chunk_size=options.echo_chunk_size,
+            echo_delay=options.echo_delay,
+        )
+        _clients[provider] = client
     return client
 
 
-def _capabilities(options: dict[str, Any]) -> ModelCapabilities:
-    raw = options.get("capabilities", {})
-    if not isinstance(raw, dict):
-        raise RequestValidationError("options.capabilities must be a mapping")
-    defaults = {"tools": True, "vision": True, "thinking": True}
-    try:
-        return ModelCapabilities(**{**defaults, **raw})
-    except TypeError as exc:
-        raise RequestValidationError(f"options.capabilities: {exc}") from None
+@hookimpl
+def orchestify_provider_class(provider_type: str) -> type[LLMProvider]:
+    return ScriptedProvider
 
 
 @hookimpl
-def orchestify_create_client(provider: ProviderContext) -> ScriptedClient | None:
-    if provider.provider_type != PROVIDER_TYPE:
-        return None
-    options = dict(provider.config.options)
-    price = None if options.get("unpriced") else _DEFAULT_PRICE
-    return ScriptedClient(
-        _capabilities(options),
-        price,
-        echo_chunk_size=int(options.get("echo_chunk_size", 8)),
-        echo_delay=float(options.get("echo_delay", 0.0)),
-    )
-
-
-@hookimpl
-def orchestify_provider_class(provider_type: str) -> type[LLMProvider] | None:
-    return ScriptedProvider if provider_type == PROVIDER_TYPE else None
-
-
-@hookimpl
-def orchestify_capabilities(provider: ProviderContext, model: str) -> ModelCapabilities | None:
-    client = _ours(provider)
-    return client.capabilities if client is not None else None
+def orchestify_capabilities(provider: ProviderContext, model: str) -> ModelCapabilities:
+    client: ScriptedClient = provider.client
+    return client.capabilities
 
 
 @hookimpl
 def orchestify_pricing(provider: ProviderContext, model: str) -> ModelPrice | None:
-    client = _ours(provider)
-    return client.price if client is not None else None
+    client: ScriptedClient = provider.client
+    return client.price
 
 
 @hookimpl
 def orchestify_complete(provider: ProviderContext, request: CompletionRequest) -> Any:
-    client = _ours(provider)
-    if client is None:
-        return None
-    return _complete(client, request)
+    return _complete(provider.client, request)
 
 
 async def _complete(client: ScriptedClient, request: CompletionRequest) -> LLMResponse:
@@ -239,11 +249,8 @@ async def _complete(client: ScriptedClient, request: CompletionRequest) -> LLMRe
 @hookimpl
 def orchestify_stream(
     provider: ProviderContext, request: CompletionRequest
-) -> AsyncIterator[StreamEvent] | None:
-    client = _ours(provider)
-    if client is None:
-        return None
-    return _stream(client, request)
+) -> AsyncIterator[StreamEvent]:
+    return _stream(provider.client, request)
 
 
 async def _stream(client: ScriptedClient, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
@@ -280,8 +287,6 @@ async def _stream(client: ScriptedClient, request: CompletionRequest) -> AsyncIt
 
 @hookimpl
 def orchestify_health_check(provider: ProviderContext) -> Any:
-    if _ours(provider) is None:
-        return None
     return _healthy()
 
 
@@ -291,10 +296,7 @@ async def _healthy() -> HealthStatus:
 
 @hookimpl
 def orchestify_close_client(provider: ProviderContext) -> Any:
-    client = _ours(provider)
-    if client is None:
-        return None
-    return _close(client)
+    return _close(provider.client)
 
 
 async def _close(client: ScriptedClient) -> None:

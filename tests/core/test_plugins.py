@@ -99,7 +99,25 @@ def test_unknown_type_lists_installed_and_install_hint(build_registry) -> None: 
     message = str(info.value)
     assert message.startswith("unknown provider type 'mistral' (installed types: ")
     assert "scripted" in message
-    assert "pip install orchestify-mistral" in message
+    assert "install the plugin that provides type 'mistral'" in message
+
+
+@pytest.mark.parametrize(
+    ("provider_type", "distribution"),
+    [("anthropic", "orchestify-claude"), ("openai", "orchestify-openai"),
+     ("litellm", "orchestify-litellm")],
+)  # fmt: skip
+def test_install_hint_names_the_real_distribution(
+    provider_type: str, distribution: str, build_registry, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    """A first-party type that cannot load names the distribution that provides it."""
+    monkeypatch.setenv("ORCHESTIFY_PLUGINS", "scripted")
+    with pytest.raises(UnknownProviderTypeError) as info:
+        build_registry(f"providers:\n  x:\n    type: {provider_type}\n    default_model: m\n")
+    assert "not allowed by ORCHESTIFY_PLUGINS" in str(info.value)
+    from orchestify_core.plugins import _install_hint
+
+    assert _install_hint(provider_type) == f"install its plugin: pip install {distribution}"
 
 
 @requires_test_plugins

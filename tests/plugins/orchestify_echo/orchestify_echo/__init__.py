@@ -1,11 +1,15 @@
-"""A minimal provider plugin, written as a third party would: it answers by echoing."""
+"""A minimal provider plugin, written as a third party would: it answers by echoing.
+
+No hook checks the provider type: orchestify calls a plugin's hooks only for providers of
+the types it owns (here two entry points, ``echo`` and ``dup``, name this one module).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
 
-from orchestify_core import (
+from orchestify_core.plugin import (
     CompletionRequest,
     FinishReason,
     LLMResponse,
@@ -20,7 +24,6 @@ from orchestify_core import (
     hookimpl,
 )
 
-TYPES = ("echo", "dup")
 
 
 class EchoClient:
@@ -39,31 +42,22 @@ def _answer(client: EchoClient, request: CompletionRequest) -> tuple[str, Usage]
 
 
 @hookimpl
-def orchestify_create_client(provider: ProviderContext) -> EchoClient | None:
-    if provider.provider_type not in TYPES:
-        return None
+def orchestify_create_client(provider: ProviderContext) -> EchoClient:
     return EchoClient(str(provider.config.options.get("prefix", "echo: ")))
 
 
 @hookimpl
-def orchestify_capabilities(provider: ProviderContext, model: str) -> ModelCapabilities | None:
-    if provider.provider_type not in TYPES:
-        return None
+def orchestify_capabilities(provider: ProviderContext, model: str) -> ModelCapabilities:
     return ModelCapabilities(tools=False, vision=False, thinking=False, context_window=1000)
 
 
 @hookimpl
-def orchestify_pricing(provider: ProviderContext, model: str) -> ModelPrice | None:
-    if provider.provider_type not in TYPES:
-        return None
+def orchestify_pricing(provider: ProviderContext, model: str) -> ModelPrice:
     return ModelPrice(input_per_mtok="10", output_per_mtok="20", source="echo price list")
 
 
 @hookimpl
 def orchestify_complete(provider: ProviderContext, request: CompletionRequest) -> Any:
-    if provider.provider_type not in TYPES:
-        return None
-
     async def run() -> LLMResponse:
         text, usage = _answer(provider.client, request)
         return LLMResponse.from_parts(
@@ -75,9 +69,6 @@ def orchestify_complete(provider: ProviderContext, request: CompletionRequest) -
 
 @hookimpl
 def orchestify_stream(provider: ProviderContext, request: CompletionRequest) -> Any:
-    if provider.provider_type not in TYPES:
-        return None
-
     async def run() -> AsyncIterator[Any]:
         text, usage = _answer(provider.client, request)
         for word in text.split(" "):

@@ -1,0 +1,446 @@
+"""The one attempt driver, for complete() and stream() alike.
+
+A call is a chain of providers (the one called, then its fallbacks); on each, attempts are
+retried by the provider's retry policy; each attempt is admitted by the provider's circuit
+breaker, bounded by a deadline, and accounted exactly once however it ends. The two kinds
+of attempt differ only in how they talk to the plugin:
+
+- :func:`complete_attempt` awaits ``orchestify_complete`` and yields nothing;
+- :func:`stream_attempt` reads ``orchestify_stream`` and yields what may reach the caller.
+
+Both leave their result in an :class:`AttemptResult`: the response, or an error the driver
+may retry. :func:`drive` runs them and ends with one :class:`StreamDone`, which complete()
+unwraps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import AsyncGenerator, Callable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._boundary import attempt_error
+from .errors import (
+    AllProvidersFailedError,
+    APIConnectionError,
+    BadRequestError,
+    MalformedResponseError,
+    OrchestifyError,
+    PluginError,
+    ProviderError,
+    RequestValidationError,
+    StreamInterruptedError,
+)
+from .events import (
+    RedactedThinking,
+    StreamDone,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    ThinkingDelta,
+    ToolCallDelta,
+    UsageEvent,
+)
+from .models import CompletionRequest, LLMResponse
+from .requests import estimate_text_tokens, estimate_tokens
+from .streaming import Deadline, StreamAccumulator
+from .tokens import Usage
+from .usage import Attempt, Outcome
+
+if TYPE_CHECKING:
+    from .provider import LLMProvider
+
+__all__ = ["AttemptResult", "CallSettings", "complete_attempt", "drive", "stream_attempt"]
+
+logger = logging.getLogger("orchestify_core.provider")
+
+
+@attrs.define
+class CallSettings:
+    """The per-call knobs of the driver (None: the provider's own)."""
+
+    max_retries: int | None = None
+    fallbacks: Sequence[LLMProvider] | None = None
+    attempts: int = 0  # attempts made so far, across retries and fallbacks
+
+
+@attrs.define
+class AttemptResult:
+    """How one attempt ended: ``response``, or ``error`` (which the driver may retry)."""
+
+    error: ProviderError | None = None
+    response: LLMResponse | None = None
+
+
+AttemptFn = Callable[
+    ["LLMProvider", CompletionRequest, AttemptResult], AsyncGenerator[StreamEvent, None]
+]
+
+
+# --------------------------------------------------------------------------- one attempt
+
+
+class AttemptScope:
+    """One admitted attempt: its breaker ticket and start time, accounted exactly once."""
+
+    __slots__ = ("done", "provider", "request", "started", "ticket")
+
+    def __init__(self, provider: LLMProvider, request: CompletionRequest) -> None:
+        self.provider = provider
+        self.request = request
+        self.ticket = provider._breaker.before_call()
+        self.started = time.perf_counter()
+        self.done = False
+
+    def finish(
+        self,
+        outcome: Outcome,
+        usage: Usage,
+        error: BaseException | None = None,
+        served_model: str | None = None,
+    ) -> tuple[Decimal | None, float]:
+        """Account the attempt and tell the breaker (once); returns its cost and latency."""
+        if self.done:
+            return None, time.perf_counter() - self.started
+        self.done = True
+        provider = self.provider
+        try:
+            return _account(
+                provider, self.request, outcome, usage, self.started, error, served_model
+            )
+        finally:
+            verdict = asyncio.CancelledError() if outcome is Outcome.CANCELLED else error
+            provider._breaker.after_call(self.ticket, verdict)
+
+    def succeed(self, response: LLMResponse, usage: Usage) -> LLMResponse:
+        """Account a completed attempt and fill in what the core knows of the response."""
+        empty = not response.content and not response.parts
+        if empty and not usage.input_tokens and not usage.output_tokens:
+            raise MalformedResponseError(
+                f"provider {self.provider.provider_id!r} answered with no content and no usage"
+            )
+        provider = self.provider
+        cost, latency = self.finish(Outcome.COMPLETED, usage, served_model=response.model)
+        response.cost_usd = cost
+        response.provider_id = provider.provider_id
+        response.provider_type = provider.provider_type
+        response.latency_s = latency
+        return response
+
+    def cancelled(self, usage: Usage) -> None:
+        """Account a cancelled attempt: the request went out and may be billed, so its
+        input is estimated when the provider reported none."""
+        if not usage.input_tokens:
+            usage = Usage(input_tokens=estimate_tokens(self.request), estimated=True)
+        self.finish(Outcome.CANCELLED, usage)
+
+    def failed(self, exc: Exception, usage: Usage, *, delivered: bool = False) -> OrchestifyError:
+        """Account a failed attempt; returns the typed, scrubbed error it ends with."""
+        provider = self.provider
+        error = attempt_error(exc, provider._context, self.request.model, self.request.timeout)
+        self.finish(Outcome.TRUNCATED if delivered else Outcome.ERROR, usage, error)
+        return error
+
+
+def _account(
+    provider: LLMProvider,
+    request: CompletionRequest,
+    outcome: Outcome,
+    usage: Usage,
+    started: float,
+    error: BaseException | None,
+    served_model: str | None,
+) -> tuple[Decimal | None, float]:
+    model = served_model or request.model
+    price = provider._price_of(model, request.model)
+    cost = price.cost(usage) if price is not None else None
+    latency = time.perf_counter() - started
+    provider._ledger.add(outcome, usage, cost)
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "provider=%s model=%s outcome=%s tokens_in=%d tokens_out=%d cost=%s latency=%.4fs",
+            provider.provider_id, model, outcome.value, usage.input_tokens,
+            usage.output_tokens, cost, latency,
+        )  # fmt: skip
+    observers = provider._hooks.orchestify_attempt_finished
+    if observers.get_hookimpls():  # the record is built only for someone to read it
+        attempt = Attempt(
+            provider_id=provider.provider_id,
+            model=model,
+            outcome=outcome,
+            usage=usage,
+            cost=cost,
+            latency_s=latency,
+            error=f"{type(error).__name__}: {error}" if error is not None else None,
+        )
+        observers(provider=provider._context, attempt=attempt)
+    return cost, latency
+
+
+def _unanswered(provider: LLMProvider, hook: str) -> PluginError:
+    owner = provider._host.owner(provider.provider_type)
+    who = owner.describe() if owner is not None else f"plugin {provider.provider_type!r}"
+    return PluginError(
+        f"{who} returned None from {hook} for its own provider {provider.provider_id!r}; "
+        "the hook must return an awaitable (complete) or an async iterator (stream)"
+    )
+
+
+def _settle(result: AttemptResult, error: OrchestifyError) -> None:
+    """Hand a retryable error to the driver; raise anything else."""
+    if not isinstance(error, ProviderError):
+        raise error
+    result.error = error
+
+
+async def complete_attempt(
+    provider: LLMProvider, request: CompletionRequest, result: AttemptResult
+) -> AsyncGenerator[StreamEvent, None]:
+    """One ``orchestify_complete`` attempt (yields nothing; the result is in ``result``)."""
+    scope = AttemptScope(provider, request)
+    deadline: Deadline | None = None
+    try:
+        awaitable = provider._hooks.orchestify_complete(provider=provider._context, request=request)
+        if awaitable is None:
+            raise _unanswered(provider, "orchestify_complete")
+        # One timer handle, not an asyncio.timeout context: same effect, less cost.
+        deadline = Deadline(request.timeout)
+        deadline.waiting = True
+        try:
+            response: LLMResponse = await awaitable
+        except asyncio.CancelledError:
+            if deadline.expired_cancel():
+                raise TimeoutError from None
+            raise
+        finally:
+            deadline.waiting = False
+            deadline.cancel()
+        result.response = scope.succeed(response, response.usage)
+    except asyncio.CancelledError:
+        scope.cancelled(Usage())
+        raise
+    except Exception as exc:
+        _settle(result, scope.failed(exc, Usage()))
+    return
+    yield  # type: ignore[unreachable]  # an async generator, like stream_attempt
+
+
+async def stream_attempt(
+    provider: LLMProvider, request: CompletionRequest, result: AttemptResult
+) -> AsyncGenerator[StreamEvent, None]:
+    """One ``orchestify_stream`` attempt: yields what may go to the caller.
+
+    A failure before any content leaves a retryable error in ``result``; a failure after
+    content raises StreamInterruptedError (never a truncated "success"). The plugin's
+    stream is read past its StreamEnd to its own end, so that its SDK finishes the HTTP
+    body and the connection goes back to the pool instead of closing.
+    """
+    scope = AttemptScope(provider, request)
+    acc = StreamAccumulator()
+    text = acc.text
+    deadline = Deadline(request.timeout)
+    events: Any = None
+    end: StreamEnd | None = None
+    try:
+        events = provider._hooks.orchestify_stream(provider=provider._context, request=request)
+        if events is None:
+            raise _unanswered(provider, "orchestify_stream")
+        while True:
+            if deadline.expired:
+                raise TimeoutError
+            deadline.waiting = True
+            try:
+                event = await events.__anext__()
+            except StopAsyncIteration:
+                break
+            except asyncio.CancelledError:
+                if not deadline.expired_cancel():
+                    raise
+                raise TimeoutError from None
+            finally:
+                deadline.waiting = False
+            kind = type(event)
+            if kind is TextDelta:
+                text.append(event.text)
+            elif kind is UsageEvent:
+                acc.usage = event.usage
+            elif kind is StreamEnd:
+                end = event
+                continue
+            elif kind in (ThinkingDelta, ToolCallDelta, RedactedThinking):
+                acc.add(event)
+            else:
+                continue
+            yield event
+        result.response = _finished(scope, acc, end)
+    except (asyncio.CancelledError, GeneratorExit):
+        scope.cancelled(_partial_usage(request, acc))
+        raise
+    except Exception as exc:
+        delivered = acc.delivered
+        error = scope.failed(exc, _partial_usage(request, acc), delivered=delivered)
+        if delivered:
+            raise _interrupted(provider, request, acc, error) from error
+        _settle(result, error)
+        return
+    finally:
+        deadline.cancel()
+        close = getattr(events, "aclose", None)
+        if close is not None:
+            await close()
+    for complete in acc.completed_tool_calls:
+        yield complete
+
+
+def _finished(scope: AttemptScope, acc: StreamAccumulator, end: StreamEnd | None) -> LLMResponse:
+    """The response of a stream that ran out; raises when it did not really finish."""
+    provider_id = scope.provider.provider_id
+    if end is None:
+        if acc.delivered:
+            raise StreamInterruptedError(
+                f"stream of provider {provider_id!r} ended before it was complete",
+                partial_text="".join(acc.text),
+            )
+        raise APIConnectionError(
+            f"stream of provider {provider_id!r} ended before the answer began"
+        )
+    request = scope.request
+    usage = acc.usage or _partial_usage(request, acc)
+    return scope.succeed(acc.response(end, request, usage), usage)
+
+
+def _interrupted(
+    provider: LLMProvider,
+    request: CompletionRequest,
+    acc: StreamAccumulator,
+    error: OrchestifyError,
+) -> StreamInterruptedError:
+    if isinstance(error, StreamInterruptedError):
+        return error
+    return StreamInterruptedError(
+        f"stream of provider {provider.provider_id!r} failed after part of the answer "
+        f"was delivered: {type(error).__name__}: {error}",
+        partial_text="".join(acc.text),
+        provider_id=provider.provider_id,
+        model=request.model,
+    )
+
+
+def _partial_usage(request: CompletionRequest, acc: StreamAccumulator) -> Usage:
+    """Usage of a stream that did not complete: reported input, estimated output."""
+    estimated_output = estimate_text_tokens("".join(acc.text))
+    reported = acc.usage
+    if reported is None:
+        if not acc.delivered:
+            return Usage(estimated=False)
+        return Usage(
+            input_tokens=estimate_tokens(request), output_tokens=estimated_output, estimated=True
+        )
+    return attrs.evolve(
+        reported, output_tokens=max(reported.output_tokens, estimated_output), estimated=True
+    )
+
+
+# --------------------------------------------------------------------------- the call
+
+
+async def drive(
+    primary: LLMProvider,
+    request: CompletionRequest,
+    settings: CallSettings,
+    attempt: AttemptFn,
+) -> AsyncGenerator[StreamEvent, None]:
+    """Run a call: attempts with retries on each provider of the chain, failing over.
+
+    Yields the attempts' events and ends with one StreamDone.
+    """
+    errors: list[tuple[str, BaseException]] = []
+    chain = (primary, *(primary._fallbacks if settings.fallbacks is None else settings.fallbacks))
+    for index, provider in enumerate(chain):
+        try:
+            target = request if index == 0 else provider._retarget(request)
+            attempts = _with_retries(provider, target, settings, attempt)
+            try:
+                async for event in attempts:
+                    yield event
+            finally:  # a consumer that stops early closes the attempt now, not at GC
+                await attempts.aclose()
+            return
+        except (ProviderError, RequestValidationError) as exc:
+            _fail_over_or_raise(exc, index, chain, errors)
+
+
+async def _with_retries(
+    provider: LLMProvider,
+    request: CompletionRequest,
+    settings: CallSettings,
+    attempt: AttemptFn,
+) -> AsyncGenerator[StreamEvent, None]:
+    limit = provider._retry.max_retries if settings.max_retries is None else settings.max_retries
+    retry_number = 0
+    while True:
+        result = AttemptResult()
+        settings.attempts += 1
+        events = attempt(provider, request, result)
+        try:
+            async for event in events:
+                yield event
+        finally:
+            await events.aclose()
+        if result.response is not None:
+            result.response.attempts = settings.attempts
+            yield StreamDone(result.response)
+            return
+        error = result.error
+        assert error is not None
+        retry_number += 1
+        delay = provider._retry.delay(error, retry_number) if retry_number <= limit else None
+        if delay is None or not 0 <= delay < math.inf:  # a NaN wait would never wake
+            raise error
+        logger.info(
+            "provider %s: %s; retry %d of %d in %.2fs",
+            provider.provider_id, type(error).__name__, retry_number, limit, delay,
+        )  # fmt: skip
+        await provider._retry.sleep(delay)
+
+
+def _fail_over_or_raise(
+    error: ProviderError | RequestValidationError,
+    index: int,
+    chain: Sequence[LLMProvider],
+    errors: list[tuple[str, BaseException]],
+) -> None:
+    """Record that ``chain[index]`` failed: return to try the next provider, or raise.
+
+    The primary's invalid request and a stream cut after its first chunk are raised as they
+    are; a failure with no provider left is raised, wrapped when others failed before it.
+    """
+    if isinstance(error, StreamInterruptedError) or (
+        index == 0 and isinstance(error, RequestValidationError)
+    ):
+        raise error
+    errors.append((chain[index].provider_id, error))
+    if index + 1 < len(chain) and _may_fail_over(error):
+        logger.warning(
+            "provider %s failed (%s); failing over to %s",
+            chain[index].provider_id, type(error).__name__, chain[index + 1].provider_id,
+        )  # fmt: skip
+        return
+    if len(errors) > 1:
+        raise AllProvidersFailedError(errors) from error
+    raise error
+
+
+def _may_fail_over(error: BaseException) -> bool:
+    """Whether another provider might succeed where this one failed.
+
+    A request the provider found malformed (400) would be malformed anywhere; everything
+    else (outages, rate limits, auth or model problems of this provider) may fail over.
+    """
+    return not isinstance(error, BadRequestError | StreamInterruptedError)

@@ -1,0 +1,56 @@
+"""The attempt boundary: whatever a plugin raises during an attempt leaves it typed and
+scrubbed.
+
+One place turns anything a plugin raises while an attempt runs into an error the retry
+loop understands: a :class:`ProviderError` passes through (with the provider and model
+filled in), a timeout becomes :class:`APITimeoutError`, and any other exception (a body that
+is not JSON, a wrong-shaped answer, impossible usage, an invalid byte in a stream, a parser
+overrun) becomes :class:`MalformedResponseError`, which is retried and may fail over. The
+original stays as ``__cause__``. The result and its whole chain are scrubbed of the
+provider's secrets.
+
+Only :class:`RequestValidationError` (the plugin refused the request before sending) and
+other orchestify errors (a broken plugin) pass through as they are: retrying them cannot
+help. Cancellation and interpreter exits are never caught.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import APITimeoutError, MalformedResponseError, OrchestifyError, ProviderError
+from .scrub import scrub, scrub_exception_chain
+
+if TYPE_CHECKING:
+    from .context import ProviderContext
+
+__all__ = ["attempt_error"]
+
+
+def attempt_error(
+    exc: Exception, context: ProviderContext, model: str, timeout: float | None
+) -> OrchestifyError:
+    """The typed, scrubbed error an attempt that raised ``exc`` ends with."""
+    secrets = context.secrets
+    error: OrchestifyError
+    if isinstance(exc, OrchestifyError):
+        error = exc
+    elif isinstance(exc, TimeoutError):
+        error = APITimeoutError(
+            f"provider {context.provider_id!r} gave no complete answer within {timeout}s"
+        )
+        error.__cause__ = exc
+    else:
+        detail = scrub(str(exc), secrets)[:300]
+        error = MalformedResponseError(
+            f"provider {context.provider_id!r} sent an answer its plugin could not read: "
+            f"{type(exc).__name__}: {detail}"
+        )
+        error.__cause__ = exc
+    if isinstance(error, ProviderError):
+        if error.provider_id is None:
+            error.provider_id = context.provider_id
+        if error.model is None:
+            error.model = model
+    scrub_exception_chain(error, secrets)
+    return error

@@ -1,0 +1,136 @@
+"""Everything a provider plugin needs, from one module.
+
+A plugin imports from here and nowhere else in orchestify_core::
+
+    from orchestify_core.plugin import (
+        CompletionRequest, LLMResponse, ProviderContext, StreamEnd, TextDelta, hookimpl, ...
+    )
+
+What is here: the hook marker, the hook context, the records a plugin reads and builds
+(requests, responses, content parts, usage, prices, capabilities), the stream events, the
+errors a plugin raises, and the helpers every plugin would otherwise write again (retry
+hints from headers, scrubbing, token estimates, the thinking-budget rule, genai-prices
+lookups). docs/plugin-contract.md shows how they fit together.
+"""
+
+from __future__ import annotations
+
+from . import genai_prices
+from .context import ProviderContext
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigError,
+    InternalServerError,
+    MalformedResponseError,
+    NotFoundError,
+    OverloadedError,
+    PermissionDeniedError,
+    ProviderError,
+    RateLimitError,
+    RequestValidationError,
+    StreamInterruptedError,
+    error_for_status,
+)
+from .events import (
+    RedactedThinking,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    ThinkingDelta,
+    ToolCallDelta,
+    UsageEvent,
+)
+from .hookspecs import hookimpl
+from .models import (
+    CompletionRequest,
+    ContentPart,
+    FinishReason,
+    HealthStatus,
+    ImagePart,
+    LLMMessage,
+    LLMResponse,
+    ModelCapabilities,
+    RedactedThinkingPart,
+    TextPart,
+    ThinkingPart,
+    ToolCall,
+    ToolDefinition,
+    ToolResultPart,
+)
+from .protocols import AttemptRecord, CircuitBreakerProtocol, RetryPolicyProtocol
+from .provider import LLMProvider
+from .requests import (
+    CHARS_PER_TOKEN,
+    MIN_THINKING_BUDGET,
+    estimate_text_tokens,
+    estimate_tokens,
+    thinking_budget,
+)
+from .retry import api_error, is_retryable, retry_after_from_headers, should_retry_from_headers
+from .scrub import scrub
+from .secret import Secret
+from .tokens import ModelPrice, Usage
+
+__all__ = [
+    "CHARS_PER_TOKEN",
+    "MIN_THINKING_BUDGET",
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AttemptRecord",
+    "AuthenticationError",
+    "BadRequestError",
+    "CircuitBreakerProtocol",
+    "CompletionRequest",
+    "ConfigError",
+    "ContentPart",
+    "FinishReason",
+    "HealthStatus",
+    "ImagePart",
+    "InternalServerError",
+    "LLMMessage",
+    "LLMProvider",
+    "LLMResponse",
+    "MalformedResponseError",
+    "ModelCapabilities",
+    "ModelPrice",
+    "NotFoundError",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "ProviderContext",
+    "ProviderError",
+    "RateLimitError",
+    "RedactedThinking",
+    "RedactedThinkingPart",
+    "RequestValidationError",
+    "RetryPolicyProtocol",
+    "Secret",
+    "StreamEnd",
+    "StreamEvent",
+    "StreamInterruptedError",
+    "TextDelta",
+    "TextPart",
+    "ThinkingDelta",
+    "ThinkingPart",
+    "ToolCall",
+    "ToolCallDelta",
+    "ToolDefinition",
+    "ToolResultPart",
+    "Usage",
+    "UsageEvent",
+    "api_error",
+    "error_for_status",
+    "estimate_text_tokens",
+    "estimate_tokens",
+    "genai_prices",
+    "hookimpl",
+    "is_retryable",
+    "retry_after_from_headers",
+    "scrub",
+    "should_retry_from_headers",
+    "thinking_budget",
+]
