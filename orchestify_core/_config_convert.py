@@ -206,6 +206,8 @@ def first_error(exc: Exception, root: type = OrchestifyConfig) -> tuple[Path, st
         return path, "expected a mapping"
     if reason.startswith("invalid value for type, expected "):
         expected = reason.removeprefix("invalid value for type, expected ").removesuffix(" | None")
+        if reason not in _REASONS and _known_keys(root, path):
+            return path, "expected a mapping"  # of an attrs class's settings
         reason = _REASONS.get(reason, f"expected {expected}")
     return path, reason
 
