@@ -58,6 +58,21 @@ def test_good_config_structures() -> None:
             id="unknown-key",
         ),
         pytest.param(
+            "providers:\n  main:\n    type: scripted\n    default_model: m\n    max_tokns: 5\n",
+            "c.yaml:5: providers.main.max_tokns: unknown key (did you mean 'max_tokens'?)",
+            id="unknown-key-suggestion",
+        ),
+        pytest.param(
+            "providers:\n  main:\n    type: scripted\n    default_model: m\n    _origin: x\n",
+            "c.yaml:5: providers.main._origin: unknown key",
+            id="private-field-is-not-a-key",
+        ),
+        pytest.param(
+            "providers:\n  main:\n    type: scripted\n    default_model: m\n    retry: 5\n",
+            "c.yaml:5: providers.main.retry: expected a mapping",
+            id="record-not-mapping",
+        ),
+        pytest.param(
             "providers:\n  main:\n    type: scripted\n",
             "c.yaml:2: providers.main.default_model: required key missing",
             id="missing-key",

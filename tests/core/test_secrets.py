@@ -27,6 +27,7 @@ providers:
     default_model: s1
     retry: {max_retries: 1, initial_delay: 0}
     fallbacks: [backup]
+    headers: {x-api-key: "${CANARY_KEY}", x-trace: "${CANARY_KEY}", Authorization: "Bearer ${CANARY_KEY}"}
   backup:
     type: scripted
     api_key: ${CANARY_KEY}
@@ -68,6 +69,7 @@ async def test_canary_found_nowhere(build_registry, caplog: pytest.LogCaptureFix
             pass
     seen += [str(cut.value), repr(cut.value), "".join(traceback.format_exception(cut.value))]
     seen += [repr(registry), repr(provider), repr(provider.config), str(provider.config)]
+    assert CANARY in provider.config.secret_values()
     seen += [repr(response), repr(provider.get_usage()), repr(registry.get_usage_summary())]
     seen += [
         repr(dump_config(loads_config(CONFIG.replace("lots", "1"), environ={"CANARY_KEY": CANARY})))
