@@ -94,6 +94,8 @@ def _decimal(value: Any, _: type) -> Decimal:
     refused = Invalid(f"expected a price from 0 to {MAX_PRICE} (USD per million tokens)")
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise refused
+    if isinstance(value, int) and abs(value) > MAX_INT:  # str() of it may exceed 4,300 digits
+        raise refused
     try:
         price = Decimal(str(value).strip())
     except InvalidOperation:

@@ -154,6 +154,9 @@ def test_huge_integers_from_python_are_refused() -> None:
     with pytest.raises(ConfigError, match="max_tokens: integer too large"):
         parse_config([({"providers": {"p": {"type": "scripted", "default_model": "m",
                                             "max_tokens": 10**5000}}}, {})])  # fmt: skip
+    with pytest.raises(ConfigError, match=r"prices\.m\.input: expected a price"):
+        parse_config([({"providers": {"p": {"type": "scripted", "default_model": "m",
+                                            "prices": {"m": {"input": 10**5000, "output": 1}}}}}, {})])  # fmt: skip
     with pytest.raises(ConfigError, match="timeout: expected float"):
         parse_config([({"providers": {"p": {"type": "scripted", "default_model": "m",
                                             "timeout": 10**400}}}, {})])  # fmt: skip
