@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
@@ -17,6 +18,9 @@ __all__ = ["check", "warn_insecure"]
 logger = logging.getLogger("orchestify_core.config")
 
 Fail = Callable[[Path, str], ConfigError]
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_BAD_CHARS = re.compile(r"[\r\n\0]")
 
 #: Query parameters that carry credentials without looking like one (Azure SAS, signed URLs).
 _CREDENTIAL_PARAMS = {"sig", "signature", "code", "access_token", "x-amz-signature"}
@@ -54,6 +58,7 @@ def _check_provider(
         raise fail((*base, "thinking_budget"), "must be at least 1024 tokens")
     if provider.base_url is not None:
         check_url(provider.base_url, (*base, "base_url"), fail)
+    _check_headers(provider, base, fail)
     _check_retry(provider, base, fail)
     _check_breaker(provider, base, fail)
     for index, fallback in enumerate(provider.fallbacks):
@@ -64,6 +69,17 @@ def _check_provider(
             )
         if fallback == pid:
             raise fail((*base, "fallbacks", index), "a provider cannot fall back to itself")
+
+
+def _check_headers(provider: ProviderConfig, base: Path, fail: Fail) -> None:
+    """Header names are HTTP tokens; values hold no CR, LF or NUL (no header injection)."""
+    for name, value in provider.headers.items():
+        if not _HEADER_NAME.fullmatch(name):
+            raise fail((*base, "headers", name), "is not a valid HTTP header name")
+        if _HEADER_BAD_CHARS.search(value):
+            raise fail(
+                (*base, "headers", name), "must not contain a line break or NUL (value not shown)"
+            )
 
 
 def _check_retry(provider: ProviderConfig, base: Path, fail: Fail) -> None:

@@ -171,12 +171,34 @@ def test_substitution_forms() -> None:
     """${VAR}, ${VAR:-default} and $$ are substituted; a value is never re-substituted or parsed."""
     text = (
         "providers:\n  main:\n    type: scripted\n    default_model: ${MODEL:-fallback-model}\n"
-        "    api_key: ${KEY}\n    headers: {x-cost: '$$5', x-inject: '${INJECT}'}\n"
+        "    api_key: ${KEY}\n    headers: {x-cost: '$$5'}\n    options: {x-inject: '${INJECT}'}\n"
     )
     config = load(text, KEY="k", INJECT="${KEY}\nfoo: [bar]")
     provider = config.providers.providers["main"]
     assert provider.default_model == "fallback-model"
-    assert provider.headers == {"x-cost": "$5", "x-inject": "${KEY}\nfoo: [bar]"}
+    assert provider.headers == {"x-cost": "$5"}
+    assert provider.options == {"x-inject": "${KEY}\nfoo: [bar]"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (
+            "{x-inject: '${INJECT}'}",
+            "providers.main.headers.x-inject: must not contain a line break",
+        ),
+        ("{'bad name': v}", "providers.main.headers.bad name: is not a valid HTTP header name"),
+        ("{'x-a:b': v}", "providers.main.headers.x-a:b: is not a valid HTTP header name"),
+    ],
+)
+def test_header_injection_is_refused(headers: str, expected: str) -> None:
+    """A header value with CR/LF (e.g. from a variable) or a bad header name is refused."""
+    text = (
+        f"providers:\n  main:\n    type: scripted\n    default_model: m\n    headers: {headers}\n"
+    )
+    message = error_of(text, INJECT="sk-canary-inject\r\nX-Evil: 1")
+    assert message.startswith(f"c.yaml:5: {expected}")
+    assert "sk-canary-inject" not in message
 
 
 def test_substitution_gives_typed_values() -> None:
