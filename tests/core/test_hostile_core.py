@@ -145,8 +145,10 @@ async def test_a_stray_exception_leaves_no_key_in_the_chain(build_registry: Any)
     )
     provider = registry.get("fake")
 
-    def next_reply(request: Any) -> ScriptedReply:
-        raise KeyError("choices missing; request had key sk-scripted-9876")
+    key = registry.get("fake").config.api_key.get_secret_value()
+
+    def next_reply(request: Any) -> ScriptedReply:  # the source line must not hold the key
+        raise KeyError(f"choices missing; request had key {key}")
 
     provider.client.next_reply = next_reply
     with pytest.raises(MalformedResponseError) as info:
