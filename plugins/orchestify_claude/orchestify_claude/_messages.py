@@ -1,4 +1,4 @@
-"""CompletionRequest -> the keyword arguments of ``AsyncAnthropic.messages.create``.
+"""orchestify messages and tools -> the Messages API's turns, content blocks and tools.
 
 The Messages API takes the system prompt apart from the messages, wants user and assistant
 turns to alternate, and carries tool results in user turns. So system messages become the
@@ -11,11 +11,11 @@ another provider, say) cannot be verified by the API and is left out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from orchestify_core import (
-    CompletionRequest,
+from orchestify_core.plugin import (
+    ContentPart,
     ImagePart,
     LLMMessage,
     RedactedThinkingPart,
@@ -26,27 +26,10 @@ from orchestify_core import (
     ToolDefinition,
     ToolResultPart,
 )
-from orchestify_core.models import ContentPart
 
-from ._capabilities import ADAPTIVE_THINKING_FAMILIES, family_of
-
-__all__ = [
-    "MIN_THINKING_BUDGET",
-    "build_params",
-    "content_block",
-    "convert_messages",
-    "thinking_config",
-    "tool_choice_param",
-    "tool_param",
-]
+__all__ = ["Block", "content_block", "convert_messages", "tool_choice_param", "tool_param"]
 
 Block = dict[str, Any]
-
-#: The smallest ``budget_tokens`` the API accepts.
-MIN_THINKING_BUDGET = 1024
-
-#: ``extra`` keys handed to the SDK as they are; every other key goes into the JSON body.
-_SDK_KEYWORDS = frozenset({"extra_headers", "extra_query", "extra_body"})
 
 
 def _image_block(image: ImagePart) -> Block:
@@ -142,84 +125,3 @@ def tool_choice_param(choice: str, tools: Sequence[ToolDefinition]) -> Block:
             f"one of the tools ({', '.join(names) or 'none given'})"
         )
     return {"type": "tool", "name": choice}
-
-
-def thinking_config(request: CompletionRequest) -> Block:
-    """The ``thinking`` parameter of a request that thinks.
-
-    ``budget_tokens`` is the request's ``thinking_budget`` or, by default, half of
-    ``max_tokens`` (at least 1,024); the API wants it at least 1,024 and below
-    ``max_tokens``. Families for which the SDK deprecates budgets think adaptively.
-    """
-    if family_of(request.model) in ADAPTIVE_THINKING_FAMILIES:
-        return {"type": "adaptive"}
-    max_tokens = request.max_tokens
-    budget = request.thinking_budget
-    if budget is None:
-        budget = min(max(MIN_THINKING_BUDGET, max_tokens // 2), max_tokens - 1)
-    if budget < MIN_THINKING_BUDGET or budget >= max_tokens:
-        raise RequestValidationError(
-            f"extended thinking needs a thinking budget of at least {MIN_THINKING_BUDGET} "
-            f"tokens and below max_tokens ({max_tokens}); got {budget}"
-            + ("" if max_tokens > MIN_THINKING_BUDGET else ": raise max_tokens above 1024")
-        )
-    return {"type": "enabled", "budget_tokens": budget}
-
-
-def _forces_tool(choice: str | None) -> bool:
-    return choice is not None and choice not in ("auto", "none")
-
-
-def build_params(request: CompletionRequest, *, send_temperature: bool = False) -> dict[str, Any]:
-    """The keyword arguments of ``messages.create`` for ``request`` (without ``stream``).
-
-    ``temperature`` is not a parameter of the Messages API version the SDK speaks; with
-    ``send_temperature`` it is sent anyway (in the JSON body), except when thinking, which
-    requires the default. ``request.extra`` is merged last: ``extra_headers``,
-    ``extra_query`` and ``extra_body`` go to the SDK, any other key into the JSON body,
-    where it wins over what this function computed.
-    """
-    params: dict[str, Any] = {
-        "model": request.model,
-        "max_tokens": request.max_tokens,
-        "messages": convert_messages(request.messages),
-    }
-    system = request.system
-    if system:
-        params["system"] = system
-    if request.tools:
-        params["tools"] = [tool_param(tool) for tool in request.tools]
-    if request.tool_choice is not None:
-        params["tool_choice"] = tool_choice_param(request.tool_choice, request.tools)
-    if request.stop:
-        params["stop_sequences"] = list(request.stop)
-    body: dict[str, Any] = {}
-    if request.thinking:
-        if _forces_tool(request.tool_choice):
-            raise RequestValidationError(
-                "extended thinking works only with tool_choice 'auto' or 'none', "
-                f"not {request.tool_choice!r}"
-            )
-        params["thinking"] = thinking_config(request)
-    elif send_temperature and request.temperature is not None:
-        if not 0 <= request.temperature <= 1:
-            raise RequestValidationError(
-                f"Anthropic takes a temperature between 0 and 1, got {request.temperature}"
-            )
-        body["temperature"] = request.temperature
-    _merge_extra(params, body, request.extra)
-    if body:
-        params["extra_body"] = body
-    return params
-
-
-def _merge_extra(params: dict[str, Any], body: dict[str, Any], extra: Mapping[str, Any]) -> None:
-    for key, value in extra.items():
-        if key == "extra_body":
-            if not isinstance(value, Mapping):
-                raise RequestValidationError("extra['extra_body'] must be a mapping")
-            body.update(value)
-        elif key in _SDK_KEYWORDS:
-            params[key] = value
-        else:
-            body[key] = value

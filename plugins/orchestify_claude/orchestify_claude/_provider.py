@@ -1,10 +1,10 @@
-"""ClaudeProvider: an LLMProvider of type ``anthropic``."""
+"""ClaudeProvider: an LLMProvider of type ``anthropic`` with a typed ``.client``."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from orchestify_core import LLMProvider
+from orchestify_core.plugin import LLMProvider
 
 if TYPE_CHECKING:
     import anthropic
@@ -25,6 +25,7 @@ class ClaudeProvider(LLMProvider):
 
     @property
     def client(self) -> anthropic.AsyncAnthropic:
-        """The ``anthropic.AsyncAnthropic`` client, for what the layer does not cover."""
+        """The current event loop's ``anthropic.AsyncAnthropic`` client, for what the layer
+        does not cover."""
         client: anthropic.AsyncAnthropic = self._context.client
         return client

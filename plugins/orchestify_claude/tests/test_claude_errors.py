@@ -10,6 +10,7 @@ import anthropic
 import pytest
 import pytest_asyncio
 from orchestify_claude import plugin
+from orchestify_claude._options import ClaudeOptions
 
 from orchestify_core import (
     APIConnectionError,
@@ -228,7 +229,7 @@ async def slow_context(anthropic_server: AnthropicServer) -> AsyncIterator[Provi
         base_url=anthropic_server.base_url,
         timeout=0.3,
     )
-    context = ProviderContext("slow", "anthropic", config)
+    context = ProviderContext("slow", "anthropic", config, options=ClaudeOptions())
     context.client = plugin.orchestify_create_client(provider=context)
     yield context
     await context.client.close()
@@ -278,7 +279,7 @@ async def test_missing_credentials(
 ) -> None:
     """No api_key and none in the environment: AuthenticationError naming what to set."""
     config = without_credentials(monkeypatch, tmp_path, anthropic_server.base_url)
-    context = ProviderContext("nokey", "anthropic", config)
+    context = ProviderContext("nokey", "anthropic", config, options=ClaudeOptions())
     context.client = plugin.orchestify_create_client(provider=context)
     awaitable = plugin.orchestify_complete(provider=context, request=request())
     assert awaitable is not None

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from orchestify_claude._messages import build_params, convert_messages, thinking_config
+from orchestify_claude._messages import convert_messages
+from orchestify_claude._options import ClaudeOptions
+from orchestify_claude._request import build_params, thinking_config
 
 from orchestify_core import (
     CompletionRequest,
@@ -22,6 +24,7 @@ from orchestify_core import (
 
 TOOL = ToolDefinition("get_weather", "Weather of a city", {"type": "object", "properties": {}})
 USER = (LLMMessage(role="user", content="hi"),)
+PLAIN = ClaudeOptions()
 
 
 def request(**fields: Any) -> CompletionRequest:
@@ -32,7 +35,7 @@ def request(**fields: Any) -> CompletionRequest:
 
 def test_minimal_request() -> None:
     """A plain request has model, max_tokens and the messages, and nothing else."""
-    params = build_params(request())
+    params = build_params(request(), PLAIN)
     assert params == {
         "model": "claude-sonnet-4-5",
         "max_tokens": 8192,
@@ -47,7 +50,7 @@ def test_system_messages_become_the_system_parameter() -> None:
         LLMMessage(role="system", content="Answer in French."),
         *USER,
     )
-    params = build_params(request(messages=messages))
+    params = build_params(request(messages=messages), PLAIN)
     assert params["system"] == "Be brief.\n\nAnswer in French."
     assert [turn["role"] for turn in params["messages"]] == ["user"]
 
@@ -153,7 +156,7 @@ def test_empty_messages_are_skipped() -> None:
 
 def test_tools_are_name_description_input_schema() -> None:
     """ToolDefinitions become {name, description, input_schema}."""
-    params = build_params(request(tools=(TOOL,)))
+    params = build_params(request(tools=(TOOL,)), PLAIN)
     assert params["tools"] == [
         {
             "name": "get_weather",
@@ -175,18 +178,22 @@ def test_tools_are_name_description_input_schema() -> None:
 )
 def test_tool_choice_forms(choice: str, expected: dict[str, str]) -> None:
     """tool_choice auto / none / required (any) / a tool's name map to the API's forms."""
-    assert build_params(request(tools=(TOOL,), tool_choice=choice))["tool_choice"] == expected
+    assert (
+        build_params(request(tools=(TOOL,), tool_choice=choice), PLAIN)["tool_choice"] == expected
+    )
 
 
 def test_tool_choice_of_unknown_tool_is_refused() -> None:
     """A tool_choice naming no given tool is a RequestValidationError listing the tools."""
     with pytest.raises(RequestValidationError, match="get_weather"):
-        build_params(request(tools=(TOOL,), tool_choice="get_time"))
+        build_params(request(tools=(TOOL,), tool_choice="get_time"), PLAIN)
 
 
 def test_thinking_default_budget_is_half_of_max_tokens() -> None:
     """thinking=True without a budget: enabled with half of max_tokens, no temperature."""
-    params = build_params(request(thinking=True, temperature=0.7), send_temperature=True)
+    params = build_params(
+        request(thinking=True, temperature=0.7), ClaudeOptions(send_temperature=True)
+    )
     assert params["thinking"] == {"type": "enabled", "budget_tokens": 4096}
     assert "extra_body" not in params
 
@@ -221,25 +228,25 @@ def test_adaptive_thinking_family() -> None:
 def test_thinking_with_forced_tool_is_refused() -> None:
     """Thinking with tool_choice 'required' or a tool name is refused before sending."""
     with pytest.raises(RequestValidationError, match="tool_choice"):
-        build_params(request(tools=(TOOL,), tool_choice="required", thinking=True))
+        build_params(request(tools=(TOOL,), tool_choice="required", thinking=True), PLAIN)
 
 
 def test_temperature_is_not_sent_by_default() -> None:
     """temperature is not a Messages API parameter of the SDK: it is left out by default."""
-    assert "extra_body" not in build_params(request(temperature=0.2))
+    assert "extra_body" not in build_params(request(temperature=0.2), PLAIN)
 
 
 def test_temperature_sent_when_asked() -> None:
     """With send_temperature the temperature goes into the body; above 1 it is refused."""
-    params = build_params(request(temperature=0.2), send_temperature=True)
+    params = build_params(request(temperature=0.2), ClaudeOptions(send_temperature=True))
     assert params["extra_body"] == {"temperature": 0.2}
     with pytest.raises(RequestValidationError, match="between 0 and 1"):
-        build_params(request(temperature=1.5), send_temperature=True)
+        build_params(request(temperature=1.5), ClaudeOptions(send_temperature=True))
 
 
 def test_stop_sequences() -> None:
     """stop becomes stop_sequences."""
-    assert build_params(request(stop=("END",)))["stop_sequences"] == ["END"]
+    assert build_params(request(stop=("END",)), PLAIN)["stop_sequences"] == ["END"]
 
 
 def test_extra_goes_to_the_body_and_sdk_keywords_to_the_sdk() -> None:
@@ -251,7 +258,8 @@ def test_extra_goes_to_the_body_and_sdk_keywords_to_the_sdk() -> None:
                 "extra_headers": {"anthropic-beta": "x"},
                 "extra_body": {"top_k": 5},
             }
-        )
+        ),
+        PLAIN,
     )
     assert params["extra_headers"] == {"anthropic-beta": "x"}
     assert params["extra_body"] == {"metadata": {"user_id": "u1"}, "top_k": 5}

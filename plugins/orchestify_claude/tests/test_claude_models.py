@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 from orchestify_claude import ClaudeProvider
-from orchestify_claude._capabilities import capabilities_for, family_of
-from orchestify_claude._pricing import TieredModelPrice, price_for
+from orchestify_claude._models import capabilities_for, family_of, price_for
 
 from orchestify_core import ConfigError, LLMMessage, LLMProvider, RequestValidationError, Usage
+from orchestify_core.genai_prices import TieredModelPrice
 from orchestify_core.testing.servers import AnthropicServer
 
 MakeProvider = Callable[..., LLMProvider]

@@ -7,9 +7,10 @@ from typing import Any
 
 import anthropic
 import pytest
-from orchestify_claude import ClaudeProvider, _client
-from orchestify_claude._client import ClaudeOptions
+from orchestify_claude import ClaudeProvider
+from orchestify_claude._options import ClaudeOptions
 
+import orchestify_core.config
 from orchestify_core import LLMMessage, LLMProvider, ProviderRegistry, Secret, loads_config
 from orchestify_core.errors import ConfigError
 from orchestify_core.plugins import create_plugin_manager
@@ -128,16 +129,17 @@ async def test_send_temperature_option(
 async def test_options_are_parsed_once(
     make_provider: MakeProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The options are parsed when the client is built; calls and streams reuse the result."""
+    """The options are parsed when the provider is built; calls and streams reuse the result."""
     provider = make_provider(options={"send_temperature": True})
+    assert provider._context.options == ClaudeOptions(send_temperature=True)
     parsed: list[object] = []
-    original = _client.options_of
+    original = orchestify_core.config.structure_options
 
-    def counting(context: Any) -> ClaudeOptions:
-        parsed.append(context)
-        return original(context)
+    def counting(*args: Any) -> Any:
+        parsed.append(args)
+        return original(*args)
 
-    monkeypatch.setattr(_client, "options_of", counting)
+    monkeypatch.setattr(orchestify_core.config, "structure_options", counting)
     await provider.complete(USER)
     async for _ in provider.stream(USER):
         pass

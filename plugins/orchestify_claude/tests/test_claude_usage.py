@@ -8,7 +8,7 @@ from importlib.metadata import version
 
 import genai_prices
 import pytest
-from orchestify_claude._pricing import TieredModelPrice, price_for
+from orchestify_claude._models import price_for
 
 from orchestify_core import (
     APIConnectionError,
@@ -18,6 +18,7 @@ from orchestify_core import (
     Usage,
     UsageEvent,
 )
+from orchestify_core.genai_prices import TieredModelPrice
 from orchestify_core.testing.servers import AnthropicServer, Reply
 
 MakeProvider = Callable[..., LLMProvider]
