@@ -248,9 +248,7 @@ async def stream_attempt(
     events: Any = None
     end: StreamEnd | None = None
     try:
-        events = provider._hooks.orchestify_stream(provider=provider._context, request=request)
-        if events is None:
-            raise _unanswered(provider, "orchestify_stream")
+        events = _plugin_stream(provider, request)
         while True:
             if deadline.expired:
                 raise TimeoutError
@@ -283,11 +281,7 @@ async def stream_attempt(
         scope.cancelled(_partial_usage(request, acc))
         raise
     except Exception as exc:
-        delivered = acc.delivered
-        error = scope.failed(exc, _partial_usage(request, acc), delivered=delivered)
-        if delivered:
-            raise _interrupted(provider, request, acc, error) from error
-        _settle(result, error)
+        _stream_failed(scope, acc, exc, result)
         return
     finally:
         deadline.cancel()
@@ -296,6 +290,25 @@ async def stream_attempt(
             await close()
     for complete in acc.completed_tool_calls:
         yield complete
+
+
+def _plugin_stream(provider: LLMProvider, request: CompletionRequest) -> Any:
+    events = provider._hooks.orchestify_stream(provider=provider._context, request=request)
+    if events is None:
+        raise _unanswered(provider, "orchestify_stream")
+    return events
+
+
+def _stream_failed(
+    scope: AttemptScope, acc: StreamAccumulator, exc: Exception, result: AttemptResult
+) -> None:
+    """Account a failed stream attempt: a retryable error before any content, else raise
+    StreamInterruptedError (the caller already holds part of the answer)."""
+    delivered = acc.delivered
+    error = scope.failed(exc, _partial_usage(scope.request, acc), delivered=delivered)
+    if delivered:
+        raise _interrupted(scope.provider, scope.request, acc, error) from error
+    _settle(result, error)
 
 
 def _finished(scope: AttemptScope, acc: StreamAccumulator, end: StreamEnd | None) -> LLMResponse:

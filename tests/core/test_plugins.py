@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pluggy
 import pytest
@@ -108,7 +109,10 @@ def test_unknown_type_lists_installed_and_install_hint(build_registry) -> None: 
      ("litellm", "orchestify-litellm")],
 )  # fmt: skip
 def test_install_hint_names_the_real_distribution(
-    provider_type: str, distribution: str, build_registry, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    provider_type: str,
+    distribution: str,
+    build_registry: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A first-party type that cannot load names the distribution that provides it."""
     monkeypatch.setenv("ORCHESTIFY_PLUGINS", "scripted")
