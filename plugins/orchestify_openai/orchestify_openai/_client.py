@@ -1,58 +1,40 @@
-"""Building the provider's ``openai.AsyncOpenAI`` client (the one place the key is read).
+"""Building and closing the provider's ``openai.AsyncOpenAI`` client (the one place the key
+is read).
 
-The client is built once per provider, with the SDK's retries off (``max_retries=0``):
-the core's retry loop is the only one. ``base_url`` may point at a proxy, an enterprise
-deployment or any OpenAI-compatible server; such a server often needs no key, and is then
-sent a placeholder rather than whatever ``OPENAI_API_KEY`` holds. Without a ``base_url``
-and an ``api_key``, the SDK reads ``OPENAI_API_KEY``.
+The core builds one client per event loop with :func:`create_client`. The SDK's retries
+are off (``max_retries=0``): the core's retry loop is the only one. ``base_url`` may point
+at a proxy, an enterprise deployment or any OpenAI-compatible server; such a server often
+needs no key, and is then sent a placeholder rather than whatever ``OPENAI_API_KEY`` holds.
+Without a ``base_url`` and an ``api_key``, the SDK reads ``OPENAI_API_KEY``, which is then
+named to the core as a secret so that no error ever shows it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import weakref
 from typing import TYPE_CHECKING
 
-from orchestify_core.config import ProviderConfig
-from orchestify_core.errors import ConfigError
-from orchestify_core.models import ProviderContext
-
-from ._options import OpenAIOptions, parse_options
-from ._validation import has_custom_base_url
+from orchestify_core.plugin import ConfigError, ProviderContext
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-__all__ = ["NO_KEY_PLACEHOLDER", "create_client", "options_of", "secrets_of"]
+__all__ = [
+    "NO_KEY_PLACEHOLDER",
+    "OFFICIAL_BASE_URL",
+    "close_client",
+    "create_client",
+    "has_custom_base_url",
+]
 
 NO_KEY_PLACEHOLDER = "no-key-required"
 """The key sent to a custom ``base_url`` when the config gives none."""
 
-#: Parsed options per SDK client, with the config they were parsed from; an entry goes
-#: with its client.
-_parsed: weakref.WeakKeyDictionary[object, tuple[ProviderConfig, OpenAIOptions]] = (
-    weakref.WeakKeyDictionary()
-)
+OFFICIAL_BASE_URL = "https://api.openai.com/v1"
 
 
-def _remember(provider: ProviderContext, client: object, options: OpenAIOptions) -> None:
-    # A client that takes no weak reference has its options parsed on every call.
-    with contextlib.suppress(TypeError):
-        _parsed[client] = (provider.config, options)
-
-
-def options_of(provider: ProviderContext) -> OpenAIOptions:
-    """The provider's parsed options: parsed once per client and config, not per call.
-
-    :raises ConfigError: for an unknown key or a bad value (see :func:`parse_options`).
-    """
-    client = provider.client
-    entry = _parsed.get(client)
-    if entry is not None and entry[0] is provider.config:
-        return entry[1]
-    options = parse_options(provider.provider_id, provider.config.options)
-    _remember(provider, client, options)
-    return options
+def has_custom_base_url(base_url: str | None) -> bool:
+    """Whether the provider talks to a server other than the OpenAI API."""
+    return base_url is not None and base_url.rstrip("/") != OFFICIAL_BASE_URL
 
 
 def _configured_key(provider: ProviderContext) -> str | None:
@@ -63,25 +45,17 @@ def _configured_key(provider: ProviderContext) -> str | None:
     return key.get_secret_value() or None
 
 
-def secrets_of(provider: ProviderContext) -> tuple[str, ...]:
-    """What must never appear in an error message: the key the client holds (which may
-    come from ``OPENAI_API_KEY``), read from the client rather than the config again."""
-    key = getattr(provider.client, "api_key", None)
-    return (key,) if isinstance(key, str) and key and key != NO_KEY_PLACEHOLDER else ()
-
-
 def create_client(provider: ProviderContext) -> AsyncOpenAI:
-    """The provider's SDK client.
+    """The provider's SDK client for the current event loop.
 
-    :raises ConfigError: the options are invalid, or no key is configured for the OpenAI
-        API and ``OPENAI_API_KEY`` is not set.
+    :raises ConfigError: no key is configured for the OpenAI API and ``OPENAI_API_KEY``
+        is not set.
     """
     import openai
 
     config = provider.config
-    options = parse_options(provider.provider_id, config.options)
     key = _configured_key(provider)
-    if key is None and has_custom_base_url(config):
+    if key is None and has_custom_base_url(config.base_url):
         key = NO_KEY_PLACEHOLDER
     try:
         client = openai.AsyncOpenAI(
@@ -98,5 +72,11 @@ def create_client(provider: ProviderContext) -> AsyncOpenAI:
             f"the openai client could not be built: {exc}",
             path=f"providers.{provider.provider_id}.api_key" if key is None else None,
         ) from None
-    _remember(provider, client, options)
+    if key is None:  # the SDK took it from OPENAI_API_KEY
+        provider.add_secret(client.api_key)
     return client
+
+
+async def close_client(client: AsyncOpenAI) -> None:
+    """Close the client's connection pool."""
+    await client.close()

@@ -1,75 +1,59 @@
 """openai SDK exceptions -> orchestify's errors.
 
 - ``APIStatusError`` -> the class of its status (:func:`error_for_status`), with the
-  provider's error type or code, ``retry_after`` from ``retry-after-ms`` / ``retry-after``
-  and ``should_retry`` from ``x-should-retry``.
+  provider's error type or code and the retry hints of its headers (``x-should-retry``,
+  ``retry-after-ms``, ``retry-after``), read by the core's :func:`api_error`.
 - ``APITimeoutError`` -> :class:`APITimeoutError`; ``APIConnectionError`` (refused,
   reset, or dropped mid-stream) -> :class:`APIConnectionError`.
+- ``APIResponseValidationError`` (a 200 the SDK could not read) ->
+  :class:`MalformedResponseError`.
 - An error sent inside a stream (the SDK raises a plain ``APIError`` with the error
   payload as its body) -> :class:`APIError` without a status, with the payload's type.
 
 Messages are built from the status and the error payload's own message, never from request
-headers, and anything that looks like an API key is masked.
+headers. The core scrubs every error, and its whole chain, of the provider's secrets.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from orchestify_core.errors import (
+from orchestify_core.plugin import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    MalformedResponseError,
     ProviderError,
+    api_error,
     error_for_status,
 )
-from orchestify_core.retry import retry_after_from_headers
 
 if TYPE_CHECKING:
     import openai
 
-__all__ = ["redact", "translate"]
-
-_KEY_LIKE = re.compile(r"\b(sk|sess|rk)-[A-Za-z0-9_\-*]{8,}")
-_MASK = "**********"
+__all__ = ["translate_error"]
 
 
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with the given secrets, and anything shaped like an OpenAI key, masked."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, _MASK)
-    return _KEY_LIKE.sub(lambda m: f"{m.group(1)}-{_MASK}", text)
-
-
-def translate(exc: BaseException, *, secrets: Iterable[str] = ()) -> ProviderError | None:
-    """The core error for an SDK exception, or None when ``exc`` is not one.
-
-    The caller raises the result ``from exc``.
-    """
+def translate_error(exc: openai.OpenAIError) -> ProviderError:
+    """The core error for an SDK exception; the caller raises it ``from exc``."""
     import openai
 
-    if not isinstance(exc, openai.OpenAIError):
-        return None
-    secrets = tuple(secrets)
     if isinstance(exc, openai.APITimeoutError):
         return APITimeoutError("the OpenAI API did not answer in time")
     if isinstance(exc, openai.APIConnectionError):
-        return APIConnectionError(redact(_connection_message(exc), secrets))
+        return APIConnectionError(_connection_message(exc))
     if isinstance(exc, openai.APIStatusError):
-        return _status_error(exc, secrets)
+        return _status_error(exc)
+    if isinstance(exc, openai.APIResponseValidationError):
+        return MalformedResponseError(f"the OpenAI API sent an answer of the wrong shape: {exc}")
     if isinstance(exc, openai.APIError):
         error_type = exc.type or exc.code
         message = _payload_message(exc.body) or exc.message
         return APIError(
-            redact(
-                f"the OpenAI API reported an error in the stream ({error_type}): {message}", secrets
-            ),
+            f"the OpenAI API reported an error in the stream ({error_type}): {message}",
             error_type=error_type,
         )
-    return ProviderError(redact(f"openai: {type(exc).__name__}: {exc}", secrets))
+    return ProviderError(f"openai: {type(exc).__name__}: {exc}")
 
 
 def _connection_message(exc: openai.APIConnectionError) -> str:
@@ -88,26 +72,17 @@ def _payload_message(body: object) -> str | None:
     return None
 
 
-def _should_retry(value: str | None) -> bool | None:
-    if value == "true":
-        return True
-    if value == "false":
-        return False
-    return None
-
-
-def _status_error(exc: openai.APIStatusError, secrets: tuple[str, ...]) -> APIError:
+def _status_error(exc: openai.APIStatusError) -> APIError:
     status = exc.status_code
-    headers: Any = exc.response.headers
     error_type = exc.type or exc.code
     code = f" {exc.code}" if exc.code and exc.code != error_type else ""
     message = _payload_message(exc.body) or exc.response.reason_phrase or "error"
     request_id = f" (request id {exc.request_id})" if exc.request_id else ""
     kind = f" ({error_type}{code})" if error_type else ""
-    return error_for_status(status)(
-        redact(f"OpenAI API error {status}{kind}: {message}{request_id}", secrets),
+    return api_error(
+        error_for_status(status),
+        f"OpenAI API error {status}{kind}: {message}{request_id}",
         status_code=status,
+        headers=exc.response.headers,
         error_type=error_type,
-        should_retry=_should_retry(headers.get("x-should-retry")),
-        retry_after=retry_after_from_headers(headers),
     )

@@ -1,4 +1,5 @@
-"""orchestify messages -> Chat Completions ``messages``.
+"""orchestify messages and tools -> Chat Completions ``messages``, ``tools`` and
+``tool_choice``.
 
 - ``system`` messages keep their place; reasoning models get them as ``developer`` messages.
 - Text and images (``image_url`` parts: a URL, or a base64 ``data:`` URL) become user
@@ -8,6 +9,8 @@
   ``tool_call_id``, wherever it was put (a ``tool`` message, or a user message in the
   Anthropic style). OpenAI has no error flag: an error result's text is prefixed ``Error:``.
 - Thinking parts are dropped: Chat Completions does not take reasoning back.
+- Tools become function tools; ``tool_choice`` is ``auto``, ``none``, ``required`` or a
+  tool's name (a named function).
 """
 
 from __future__ import annotations
@@ -16,26 +19,26 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from orchestify_core.errors import RequestValidationError
-from orchestify_core.models import (
+from orchestify_core.plugin import (
     ContentPart,
     ImagePart,
     LLMMessage,
     RedactedThinkingPart,
+    RequestValidationError,
     TextPart,
     ThinkingPart,
     ToolCall,
+    ToolDefinition,
     ToolResultPart,
 )
 
-__all__ = ["to_openai_messages"]
+__all__ = ["to_messages", "tool_choice_param", "tool_param"]
 
 Message = dict[str, Any]
+_CHOICE_KEYWORDS = frozenset({"auto", "none", "required"})
 
 
-def to_openai_messages(
-    messages: Sequence[LLMMessage], *, developer_role: bool = False
-) -> list[Message]:
+def to_messages(messages: Sequence[LLMMessage], *, developer_role: bool = False) -> list[Message]:
     """Translate a conversation; ``developer_role`` sends system messages as ``developer``."""
     result: list[Message] = []
     for index, message in enumerate(messages):
@@ -135,3 +138,24 @@ def _tool_call(call: ToolCall) -> Message:
         "type": "function",
         "function": {"name": call.name, "arguments": arguments},
     }
+
+
+def tool_param(tool: ToolDefinition) -> Message:
+    """A tool definition as a Chat Completions function tool."""
+    function: Message = {"name": tool.name, "parameters": dict(tool.input_schema)}
+    if tool.description:
+        function["description"] = tool.description
+    return {"type": "function", "function": function}
+
+
+def tool_choice_param(choice: str, tools: Sequence[ToolDefinition]) -> str | Message:
+    """``auto`` / ``none`` / ``required``, or a tool name as a named function choice."""
+    if choice in _CHOICE_KEYWORDS:
+        return choice
+    names = [tool.name for tool in tools]
+    if choice not in names:
+        raise RequestValidationError(
+            f"tool_choice {choice!r} is neither auto, none nor required, nor one of the "
+            f"tools ({', '.join(names)})"
+        )
+    return {"type": "function", "function": {"name": choice}}

@@ -1,4 +1,4 @@
-"""The ``options:`` an ``openai`` provider takes in its config.
+"""The ``options:`` of an ``openai`` provider, as the core structures them.
 
 ::
 
@@ -9,56 +9,62 @@
         options:
           reasoning_effort: high              # effort of calls with thinking=True (medium)
           max_tokens_param: max_tokens        # force the output-limit parameter's name
+          send_defaults: false                # send only what the caller set (see below)
+
+The core refuses unknown keys (with a close match suggested) and values of the wrong type
+or outside the choices, reporting ``file:line: providers.ID.options.KEY: ...``; the
+instance is ``provider.options`` in every hook.
+
+The two choices are enums rather than ``Literal`` strings: the core's converter names the
+key of a bad enum value, while a bad ``Literal`` value is reported without a clear reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Literal
+import enum
 
 import attrs
 
-from orchestify_core.errors import ConfigError
+__all__ = ["MaxTokensParam", "OpenAIOptions", "ReasoningEffort"]
 
-__all__ = ["OpenAIOptions", "parse_options"]
 
-MaxTokensParam = Literal["max_tokens", "max_completion_tokens"]
-_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
-_MAX_TOKENS_PARAMS: tuple[MaxTokensParam, ...] = ("max_tokens", "max_completion_tokens")
+class ReasoningEffort(enum.Enum):
+    """The ``reasoning_effort`` values OpenAI's reasoning models take."""
+
+    NONE = "none"
+    MINIMAL = "minimal"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    XHIGH = "xhigh"
+    MAX = "max"
+
+
+class MaxTokensParam(enum.Enum):
+    """The two names the output limit is sent under."""
+
+    MAX_TOKENS = "max_tokens"
+    MAX_COMPLETION_TOKENS = "max_completion_tokens"
 
 
 @attrs.frozen
 class OpenAIOptions:
-    """Parsed provider options.
+    """The provider's ``options:``.
 
     Attributes:
         reasoning_effort: The ``reasoning_effort`` sent when a call asks for thinking.
         max_tokens_param: The name the output limit is sent under; None picks it per model
             (``max_completion_tokens`` for reasoning and newer models, else ``max_tokens``).
+        send_defaults: Send ``temperature``, the output limit and ``stop`` even when the
+            caller did not set them (the config's defaults). False leaves the ones the
+            caller did not set out of the request, for OpenAI-compatible servers and
+            models that refuse them.
     """
 
-    reasoning_effort: str = "medium"
-    max_tokens_param: MaxTokensParam | None = None
-
-
-def parse_options(provider_id: str, options: Mapping[str, Any]) -> OpenAIOptions:
-    """Check and parse a provider's ``options``.
-
-    :raises ConfigError: for an unknown key or a bad value, with its key path.
-    """
-    base = f"providers.{provider_id}.options"
-    unknown = sorted(set(options) - {"reasoning_effort", "max_tokens_param"})
-    if unknown:
-        raise ConfigError(
-            "unknown option of the openai provider (known: max_tokens_param, reasoning_effort)",
-            path=f"{base}.{unknown[0]}",
-        )
-    effort = options.get("reasoning_effort", "medium")
-    if effort not in _EFFORTS:
-        raise ConfigError(f"must be one of {', '.join(_EFFORTS)}", path=f"{base}.reasoning_effort")
-    param = options.get("max_tokens_param")
-    if param is not None and param not in _MAX_TOKENS_PARAMS:
-        raise ConfigError(
-            "must be max_tokens or max_completion_tokens", path=f"{base}.max_tokens_param"
-        )
-    return OpenAIOptions(reasoning_effort=effort, max_tokens_param=param)
+    reasoning_effort: ReasoningEffort = attrs.field(
+        default=ReasoningEffort.MEDIUM, converter=ReasoningEffort
+    )
+    max_tokens_param: MaxTokensParam | None = attrs.field(
+        default=None, converter=attrs.converters.optional(MaxTokensParam)
+    )
+    send_defaults: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from orchestify_core.provider import LLMProvider
+from orchestify_core.plugin import LLMProvider
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -26,6 +26,6 @@ class OpenAIProvider(LLMProvider):
 
     @property
     def client(self) -> AsyncOpenAI:
-        """The provider's ``openai.AsyncOpenAI`` client (SDK retries off)."""
+        """The current event loop's ``openai.AsyncOpenAI`` client (SDK retries off)."""
         client: AsyncOpenAI = self._context.client
         return client

@@ -3,10 +3,13 @@
 - The output limit is ``max_completion_tokens`` for reasoning and newer models, else
   ``max_tokens`` (``options.max_tokens_param`` forces one).
 - ``temperature`` is left out for reasoning models, which accept only their default.
+- With ``options.send_defaults`` False, ``temperature``, the output limit and ``stop`` are
+  sent only when the caller set them (``request.is_given``): some OpenAI-compatible
+  servers and reasoning models refuse them.
 - ``thinking=True`` sends ``reasoning_effort`` (``options.reasoning_effort``, default
   ``medium``); OpenAI has no thinking budget, so ``thinking_budget`` is not sent.
-- Tools become function tools; ``tool_choice`` is ``auto``, ``none``, ``required`` or a
-  tool's name (a named function).
+- ``timeout`` is the attempt's (``request.timeout``), so the SDK's read timeout, set from
+  the config when the client was built, never cuts a longer call first.
 - Streams always ask for usage (``stream_options.include_usage``).
 - ``request.extra`` is applied last: keys the SDK knows are passed as arguments, others go
   into ``extra_body`` (for the parameters of OpenAI-compatible servers).
@@ -15,20 +18,17 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from orchestify_core.errors import RequestValidationError
-from orchestify_core.models import CompletionRequest, ToolDefinition
+from orchestify_core.plugin import CompletionRequest
 
-from ._capabilities import profile
-from ._messages import to_openai_messages
+from ._messages import to_messages, tool_choice_param, tool_param
+from ._models import ModelProfile, profile
 from ._options import OpenAIOptions
 
-__all__ = ["build_params", "tool_choice_param", "tool_param"]
-
-_CHOICE_KEYWORDS = frozenset({"auto", "none", "required"})
+__all__ = ["build_params"]
 
 
 @cache
@@ -39,50 +39,24 @@ def _sdk_parameters() -> frozenset[str]:
     return frozenset(inspect.signature(AsyncCompletions.create).parameters) - {"self"}
 
 
-def tool_param(tool: ToolDefinition) -> dict[str, Any]:
-    """A tool definition as a Chat Completions function tool."""
-    function: dict[str, Any] = {"name": tool.name, "parameters": dict(tool.input_schema)}
-    if tool.description:
-        function["description"] = tool.description
-    return {"type": "function", "function": function}
-
-
-def tool_choice_param(choice: str, tools: Sequence[ToolDefinition]) -> str | dict[str, Any]:
-    """``auto`` / ``none`` / ``required``, or a tool name as a named function choice."""
-    if choice in _CHOICE_KEYWORDS:
-        return choice
-    names = [tool.name for tool in tools]
-    if choice not in names:
-        raise RequestValidationError(
-            f"tool_choice {choice!r} is neither auto, none nor required, nor one of the "
-            f"tools ({', '.join(names)})"
-        )
-    return {"type": "function", "function": {"name": choice}}
-
-
 def build_params(
-    request: CompletionRequest, options: OpenAIOptions, *, stream: bool
+    request: CompletionRequest, options: OpenAIOptions, *, stream: bool = False
 ) -> dict[str, Any]:
     """The arguments of one ``chat.completions.create`` call."""
     shape = profile(request.model)
     params: dict[str, Any] = {
         "model": request.model,
-        "messages": to_openai_messages(request.messages, developer_role=shape.reasoning),
+        "messages": to_messages(request.messages, developer_role=shape.reasoning),
     }
-    limit = options.max_tokens_param
-    if limit is None:
-        limit = "max_completion_tokens" if shape.max_completion_tokens else "max_tokens"
-    params[limit] = request.max_tokens
-    if request.temperature is not None and not shape.reasoning:
-        params["temperature"] = request.temperature
-    if request.stop:
-        params["stop"] = list(request.stop)
+    _add_sampling(params, request, options, shape)
     if request.tools:
         params["tools"] = [tool_param(tool) for tool in request.tools]
     if request.tool_choice is not None:
         params["tool_choice"] = tool_choice_param(request.tool_choice, request.tools)
     if request.thinking:
-        params["reasoning_effort"] = options.reasoning_effort
+        params["reasoning_effort"] = options.reasoning_effort.value
+    if request.timeout is not None:
+        params["timeout"] = request.timeout
     _apply_extra(params, request.extra)
     if stream:
         params["stream"] = True
@@ -96,7 +70,32 @@ def build_params(
     return params
 
 
-def _apply_extra(params: dict[str, Any], extra: Any) -> None:
+def _add_sampling(
+    params: dict[str, Any], request: CompletionRequest, options: OpenAIOptions, shape: ModelProfile
+) -> None:
+    """The output limit, ``temperature`` and ``stop``: each unless the caller left it unset
+    and the options say not to send defaults."""
+    send = options.send_defaults
+    if send or request.is_given("max_tokens"):
+        params[_limit_name(options, shape)] = request.max_tokens
+    if (
+        request.temperature is not None
+        and not shape.reasoning
+        and (send or request.is_given("temperature"))
+    ):
+        params["temperature"] = request.temperature
+    if request.stop and (send or request.is_given("stop")):
+        params["stop"] = list(request.stop)
+
+
+def _limit_name(options: OpenAIOptions, shape: ModelProfile) -> str:
+    """The name the output limit is sent under: the option's, else the model's."""
+    if options.max_tokens_param is not None:
+        return options.max_tokens_param.value
+    return "max_completion_tokens" if shape.max_completion_tokens else "max_tokens"
+
+
+def _apply_extra(params: dict[str, Any], extra: Mapping[str, Any] | None) -> None:
     if not extra:
         return
     known = _sdk_parameters()

@@ -1,17 +1,17 @@
 """A streamed completion as orchestify stream events.
 
 Chunks become :class:`TextDelta` (content, or a refusal's text), :class:`ToolCallDelta`
-(by the tool call's index; its id and name come with the first piece) and
-:class:`ThinkingDelta` (only from OpenAI-compatible servers that stream reasoning text).
-The usage chunk (empty ``choices``, asked for with ``stream_options.include_usage``)
-becomes a :class:`UsageEvent`. The stream ends with one :class:`StreamEnd` once the SDK
-stream is exhausted.
+(by the tool call's index; its id and name come with the first piece, and a new id at a
+used index starts another call) and :class:`ThinkingDelta` (only from OpenAI-compatible
+servers that stream reasoning text). The usage chunk (empty ``choices``, asked for with
+``stream_options.include_usage``) becomes a :class:`UsageEvent`. The stream ends with one
+:class:`StreamEnd` once the SDK stream is exhausted.
 
 A stream that ends without a finish reason was cut short: it raises
 :class:`APIConnectionError`, as does a connection that drops (the SDK reports it), so the
 core accounts the attempt and retries or reports it. An event that is not JSON raises
-:class:`APIError`. The SDK stream is closed in ``finally``: on a normal end, an error, a
-consumer that stops early, or cancellation.
+:class:`MalformedResponseError`. The SDK stream is closed in ``finally``: on a normal end,
+an error, a consumer that stops early, or cancellation.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from orchestify_core.errors import APIConnectionError, APIError
-from orchestify_core.models import (
+from orchestify_core.plugin import (
+    APIConnectionError,
     CompletionRequest,
+    MalformedResponseError,
     ProviderContext,
     StreamEnd,
     StreamEvent,
@@ -32,10 +33,9 @@ from orchestify_core.models import (
     UsageEvent,
 )
 
-from ._client import options_of, secrets_of
-from ._errors import translate
+from ._errors import translate_error
 from ._request import build_params
-from ._responses import finish_reason, reasoning_text, to_usage
+from ._response import finish_reason, reasoning_text, to_usage
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, AsyncStream
@@ -49,8 +49,10 @@ async def stream(
     provider: ProviderContext, request: CompletionRequest
 ) -> AsyncIterator[StreamEvent]:
     """Stream one completion (an async generator; the core iterates and closes it)."""
+    import openai
+
     client: AsyncOpenAI = provider.client
-    params = build_params(request, options_of(provider), stream=True)
+    params = build_params(request, provider.options, stream=True)
     chunks: AsyncStream[ChatCompletionChunk] | None = None
     raw_finish: str | None = None
     refused = False
@@ -76,13 +78,12 @@ async def stream(
                         refused = refused or bool(delta.refusal)
                     if choice.finish_reason is not None:
                         raw_finish = choice.finish_reason
-        except json.JSONDecodeError as exc:
-            raise APIError(f"the OpenAI stream sent an event that is not JSON: {exc}") from exc
-        except Exception as exc:
-            error = translate(exc, secrets=secrets_of(provider))
-            if error is None:
-                raise
-            raise error from exc
+        except openai.OpenAIError as exc:
+            raise translate_error(exc) from exc
+        except json.JSONDecodeError as exc:  # typed by the core too; this names the cause
+            raise MalformedResponseError(
+                f"the OpenAI stream sent an event that is not JSON: {exc}"
+            ) from exc
         if raw_finish is None:
             raise APIConnectionError(
                 "the OpenAI stream ended before the model finished (no finish_reason)"

@@ -1,30 +1,32 @@
 """The hook implementations of the ``openai`` provider type (the entry point's target).
 
-Each hook answers only for providers of type ``openai`` and returns None for the others.
-The SDK is imported by :func:`orchestify_create_client`, never at import time.
+The core calls these hooks only for providers of type ``openai``. Each one hands over to
+the module that does the job; the SDK is imported when the first client is built, never
+at import time.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable
 
-from orchestify_core.hookspecs import hookimpl
-from orchestify_core.models import (
+from orchestify_core.plugin import (
     CompletionRequest,
     HealthStatus,
+    LLMProvider,
     LLMResponse,
     ModelCapabilities,
     ModelPrice,
     ProviderContext,
     StreamEvent,
+    hookimpl,
 )
-from orchestify_core.provider import LLMProvider
 
-from . import _calls, _pricing, _stream
-from ._capabilities import profile
-from ._client import create_client
-from ._provider import PROVIDER_TYPE, OpenAIProvider
-from ._validation import validate_model
+from . import _client, _models, _stream
+from ._errors import translate_error
+from ._options import OpenAIOptions
+from ._provider import OpenAIProvider
+from ._request import build_params
+from ._response import to_response
 
 __all__ = [
     "orchestify_capabilities",
@@ -32,6 +34,7 @@ __all__ = [
     "orchestify_complete",
     "orchestify_create_client",
     "orchestify_health_check",
+    "orchestify_options_class",
     "orchestify_pricing",
     "orchestify_provider_class",
     "orchestify_stream",
@@ -39,55 +42,78 @@ __all__ = [
 ]
 
 
-def _ours(provider: ProviderContext) -> bool:
-    return provider.provider_type == PROVIDER_TYPE
+@hookimpl
+def orchestify_options_class(provider_type: str) -> type[OpenAIOptions]:
+    return OpenAIOptions
 
 
 @hookimpl
-def orchestify_create_client(provider: ProviderContext) -> object | None:
-    return create_client(provider) if _ours(provider) else None
+def orchestify_create_client(provider: ProviderContext) -> object:
+    return _client.create_client(provider)
 
 
 @hookimpl
-def orchestify_provider_class(provider_type: str) -> type[LLMProvider] | None:
-    return OpenAIProvider if provider_type == PROVIDER_TYPE else None
+def orchestify_provider_class(provider_type: str) -> type[LLMProvider]:
+    return OpenAIProvider
 
 
 @hookimpl
 def orchestify_validate_model(provider: ProviderContext, model: str) -> None:
-    if _ours(provider):
-        validate_model(provider.provider_id, provider.config, model)
+    _models.validate_model(provider, model)
 
 
 @hookimpl
-def orchestify_capabilities(provider: ProviderContext, model: str) -> ModelCapabilities | None:
-    return profile(model).capabilities if _ours(provider) else None
+def orchestify_capabilities(provider: ProviderContext, model: str) -> ModelCapabilities:
+    return _models.capabilities_for(model)
 
 
 @hookimpl
 def orchestify_pricing(provider: ProviderContext, model: str) -> ModelPrice | None:
-    return _pricing.price(model) if _ours(provider) else None
+    return _models.price_for(model)
 
 
 @hookimpl
 def orchestify_complete(
     provider: ProviderContext, request: CompletionRequest
-) -> Awaitable[LLMResponse] | None:
-    return _calls.complete(provider, request) if _ours(provider) else None
+) -> Awaitable[LLMResponse]:
+    return _complete(provider, request)
 
 
 @hookimpl
 def orchestify_stream(
     provider: ProviderContext, request: CompletionRequest
-) -> AsyncIterator[StreamEvent] | None:
-    return _stream.stream(provider, request) if _ours(provider) else None
+) -> AsyncIterator[StreamEvent]:
+    return _stream.stream(provider, request)
 
 
 @hookimpl
-def orchestify_health_check(provider: ProviderContext) -> Awaitable[HealthStatus] | None:
-    return _calls.health_check(provider) if _ours(provider) else None
+def orchestify_health_check(provider: ProviderContext) -> Awaitable[HealthStatus]:
+    return _health_check(provider)
 
 
 @hookimpl
-def orchestify_close_client(provider: ProviderContext) -> Awaitable[None] | None:
-    return _calls.close(provider) if _ours(provider) else None
+def orchestify_close_client(provider: ProviderContext) -> Awaitable[None]:
+    return _client.close_client(provider.client)
+
+
+async def _complete(provider: ProviderContext, request: CompletionRequest) -> LLMResponse:
+    """One ``chat.completions.create`` call, translated both ways."""
+    import openai
+
+    params = build_params(request, provider.options)
+    try:
+        answer = await provider.client.chat.completions.create(**params)
+    except openai.OpenAIError as exc:
+        raise translate_error(exc) from exc
+    return to_response(answer, request)
+
+
+async def _health_check(provider: ProviderContext) -> HealthStatus:
+    """List the models: a free call that needs a valid key (the core reports a failure)."""
+    import openai
+
+    try:
+        page = await provider.client.models.list()
+    except openai.OpenAIError as exc:
+        raise translate_error(exc) from exc
+    return HealthStatus(ok=True, detail=f"{len(page.data)} models available")

@@ -15,6 +15,7 @@ import httpx2
 import openai
 import pytest
 from orchestify_openai import plugin
+from orchestify_openai._options import OpenAIOptions
 
 from orchestify_core import (
     APIConnectionError,
@@ -23,6 +24,7 @@ from orchestify_core import (
     FinishReason,
     LLMMessage,
     LLMResponse,
+    MalformedResponseError,
     ProviderContext,
     StreamEnd,
     TextDelta,
@@ -85,7 +87,7 @@ def context(body: bytes, content_type: str) -> ProviderContext:
     config = ProviderConfig(
         type="openai", default_model="deepseek-r1", base_url="http://compat.test/v1"
     )
-    return ProviderContext("compat", "openai", config, client)
+    return ProviderContext("compat", "openai", config, client, options=OpenAIOptions())
 
 
 async def complete(body: bytes) -> LLMResponse:
@@ -168,11 +170,26 @@ async def test_answer_without_choices_is_an_api_error() -> None:
     """A completion with no choices is an APIError rather than an empty success."""
     body = json.loads(completion({"role": "assistant", "content": "x"}))
     body["choices"] = []
-    with pytest.raises(APIError, match="choice"):
+    with pytest.raises(APIError, match="choice") as info:
+        await complete(json.dumps(body).encode())
+    assert isinstance(info.value, MalformedResponseError)
+
+
+@pytest.mark.parametrize("choices", [None, "nope", {"0": {}}, 3])
+async def test_choices_that_are_not_a_list_are_malformed(choices: object) -> None:
+    """A 200 whose choices are missing or not a list: MalformedResponseError (retried by
+    the core), never an AttributeError or a non-retryable APIError."""
+    body = json.loads(completion({"role": "assistant", "content": "x"}))
+    if choices is None:
+        del body["choices"]
+    else:
+        body["choices"] = choices
+    with pytest.raises(MalformedResponseError, match="list of choices"):
         await complete(json.dumps(body).encode())
 
 
 async def test_malformed_stream_event_is_an_api_error() -> None:
     """An SSE event that is not JSON raises APIError, not a bare ValueError."""
-    with pytest.raises(APIError, match="not JSON"):
+    with pytest.raises(APIError, match="not JSON") as info:
         await stream(b"data: {not json\n\n")
+    assert isinstance(info.value, MalformedResponseError)

@@ -6,7 +6,6 @@ import socket
 from collections.abc import Callable
 
 import pytest
-from orchestify_openai._errors import redact
 
 from orchestify_core import (
     APIConnectionError,
@@ -24,6 +23,7 @@ from orchestify_core import (
     RateLimitError,
     StreamInterruptedError,
 )
+from orchestify_core.plugin import scrub
 from orchestify_core.retry import is_retryable
 from orchestify_core.testing.servers import OpenAIServer, Reply
 
@@ -131,14 +131,35 @@ async def test_refused_connection(make_provider: MakeProvider) -> None:
 async def test_sdk_timeout_becomes_api_timeout_error(
     make_provider: MakeProvider, openai_server: OpenAIServer
 ) -> None:
-    """The client's own timeout (config timeout) firing gives APITimeoutError from the SDK's."""
+    """The SDK's own timeout firing gives APITimeoutError from the SDK's.
+
+    The SDK's request timeout is the call's (request.timeout), so the SDK cuts first only
+    when told a shorter one: here through extra, which is applied last.
+    """
     import openai
 
     provider = make_provider(timeout=0.3)
     openai_server.enqueue(Reply(hang=True))
     with pytest.raises(APITimeoutError) as info:
-        await provider.complete(USER, timeout=5)
+        await provider.complete(USER, timeout=5, extra={"timeout": 0.3})
     assert isinstance(info.value.__cause__, openai.APITimeoutError)
+
+
+async def test_call_timeout_longer_than_the_config_reaches_the_sdk(
+    make_provider: MakeProvider, openai_server: OpenAIServer
+) -> None:
+    """A call's timeout=4 under a config timeout of 1: a server taking 2 s is waited for,
+    for complete and stream (the SDK's read timeout is the call's, not the config's)."""
+    provider = make_provider(timeout=1)
+    openai_server.enqueue(
+        Reply("slow but whole", first_byte_delay=2),
+        Reply("slow stream", first_byte_delay=2, chunk_count=2),
+    )
+    response = await provider.complete(USER, timeout=4)
+    assert response.content == "slow but whole"
+    chunks = [chunk async for chunk in provider.stream(USER, timeout=4)]
+    assert "".join(chunks) == "slow stream"
+    assert all("timeout" not in r.body for r in openai_server.requests if r.body)
 
 
 async def test_call_timeout_on_complete_and_stream(
@@ -196,12 +217,13 @@ async def test_health_check_reports_failure(
     assert "sk-wrong-key" not in status.detail
 
 
-def test_redact_masks_keys() -> None:
-    """Key-like strings and the given secrets are masked in messages."""
-    assert redact("Incorrect API key provided: sk-proj-abcdefghijkl1234.") == (
-        "Incorrect API key provided: sk-**********."
-    )
-    assert redact("token=my-secret-value", ["my-secret-value"]) == "token=**********"
+def test_secrets_are_masked_by_the_cores_scrub() -> None:
+    """The plugin has no scrubber of its own: the core's masks the provider's secrets.
+
+    (The plugin's former redact() also masked any text shaped like an OpenAI key; the core
+    masks the keys the provider actually holds, see the echo tests below.)
+    """
+    assert scrub("token=my-secret-value", ["my-secret-value"]) == "token=**********"
 
 
 async def test_server_message_echoing_the_key_is_masked(

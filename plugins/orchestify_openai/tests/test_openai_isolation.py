@@ -7,7 +7,9 @@ import subprocess
 import sys
 import textwrap
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -143,3 +145,56 @@ async def test_key_never_leaks(
     texts += [repr(record.__dict__) for record in records]
     assert [t for t in texts if api_key in t] == []
     assert openai_server.find_secret(api_key) == []
+
+
+def chain_text(error: BaseException) -> str:
+    return "".join(traceback.format_exception(error))
+
+
+@pytest.mark.parametrize("status", [400, 401, 500])
+async def test_key_echoed_in_an_error_body_is_nowhere_in_the_traceback(
+    provider: LLMProvider, openai_server: OpenAIServer, api_key: str, status: int
+) -> None:
+    """A server echoing the key in its error body: the whole chain (the SDK's exception
+    with its body included) is scrubbed, for complete and stream."""
+    openai_server.enqueue(
+        Reply(status=status, echo_key=True),
+        Reply(status=status, echo_key=True),
+        Reply("partial", chunk_count=4, stream_error_after=1, echo_key=True),
+    )
+    errors: list[BaseException] = []
+    with pytest.raises(Exception) as completed:
+        await provider.complete(USER)
+    errors.append(completed.value)
+    for _ in range(2):
+        with pytest.raises(Exception) as streamed:
+            async for _chunk in provider.stream(USER):
+                pass
+        errors.append(streamed.value)
+    for error in errors:
+        text = chain_text(error) + repr(error.__cause__)
+        assert api_key not in text
+        assert "**********" in text  # it was there, and masked
+
+
+async def test_key_taken_from_the_environment_is_scrubbed(
+    openai_server: OpenAIServer,
+    monkeypatch: pytest.MonkeyPatch,
+    build: Callable[[dict[str, Any]], LLMProvider],
+) -> None:
+    """No api_key in the config: the SDK reads OPENAI_API_KEY, and the plugin names it to
+    the core as a secret, so an error echoing it never shows it."""
+    env_key = "sk-env-canary-0123456789"
+    monkeypatch.setenv("OPENAI_API_KEY", env_key)
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    provider = build(
+        {"type": "openai", "default_model": "gpt-4o-mini", "retry": {"max_retries": 0}}
+    )
+    try:
+        openai_server.enqueue(Reply(status=401, echo_key=True))
+        with pytest.raises(AuthenticationError) as info:
+            await provider.complete(USER)
+        assert openai_server.requests[0].headers["authorization"] == f"Bearer {env_key}"
+        assert env_key not in chain_text(info.value)
+    finally:
+        await provider.aclose()

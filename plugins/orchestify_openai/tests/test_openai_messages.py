@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from orchestify_openai._messages import to_openai_messages
+from orchestify_openai._messages import to_messages
 
 from orchestify_core import (
     ImagePart,
@@ -27,7 +27,7 @@ def test_plain_text_messages_keep_roles_and_order() -> None:
         LLMMessage(role="assistant", content="Hello!"),
         LLMMessage(role="user", content="Bye"),
     ]
-    assert to_openai_messages(messages) == [
+    assert to_messages(messages) == [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "Hi"},
         {"role": "assistant", "content": "Hello!"},
@@ -38,7 +38,7 @@ def test_plain_text_messages_keep_roles_and_order() -> None:
 def test_system_becomes_developer_for_reasoning_models() -> None:
     """With developer_role, system messages are sent as developer messages."""
     messages = [LLMMessage(role="system", content="Rules."), LLMMessage(role="user", content="Q")]
-    assert to_openai_messages(messages, developer_role=True)[0] == {
+    assert to_messages(messages, developer_role=True)[0] == {
         "role": "developer",
         "content": "Rules.",
     }
@@ -54,7 +54,7 @@ def test_images_become_image_url_parts() -> None:
             ImagePart.from_url("https://example.com/cat.jpg"),
         ],
     )
-    [mapped] = to_openai_messages([message])
+    [mapped] = to_messages([message])
     assert mapped["content"] == [
         {"type": "text", "text": "Compare these."},
         {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw=="}},
@@ -72,7 +72,7 @@ def test_assistant_tool_calls_carry_json_arguments() -> None:
             ToolCall("call_2", "broken", raw_arguments='{"x": '),
         ],
     )
-    [mapped] = to_openai_messages([message])
+    [mapped] = to_messages([message])
     assert mapped["role"] == "assistant"
     assert mapped["content"] == "Checking."
     first, second = mapped["tool_calls"]
@@ -88,7 +88,7 @@ def test_assistant_tool_calls_carry_json_arguments() -> None:
 def test_assistant_with_only_tool_calls_has_null_content() -> None:
     """An assistant message of tool calls alone is sent with content None."""
     message = LLMMessage(role="assistant", content=[ToolCall("c", "f", {})])
-    [mapped] = to_openai_messages([message])
+    [mapped] = to_messages([message])
     assert mapped["content"] is None
     assert mapped["tool_calls"][0]["function"]["arguments"] == "{}"
 
@@ -99,7 +99,7 @@ def test_each_tool_result_is_its_own_tool_message() -> None:
         role="tool",
         content=[ToolResultPart("call_1", "sunny"), ToolResultPart("call_2", "boom", True)],
     )
-    assert to_openai_messages([message]) == [
+    assert to_messages([message]) == [
         {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
         {"role": "tool", "tool_call_id": "call_2", "content": "Error: boom"},
     ]
@@ -110,7 +110,7 @@ def test_tool_results_in_a_user_message_come_before_its_text() -> None:
     message = LLMMessage(
         role="user", content=[ToolResultPart("call_1", "42"), TextPart("And now?")]
     )
-    assert to_openai_messages([message]) == [
+    assert to_messages([message]) == [
         {"role": "tool", "tool_call_id": "call_1", "content": "42"},
         {"role": "user", "content": "And now?"},
     ]
@@ -122,17 +122,17 @@ def test_thinking_parts_are_dropped() -> None:
         role="assistant",
         content=[ThinkingPart("hmm", "sig"), RedactedThinkingPart("opaque"), TextPart("Done.")],
     )
-    assert to_openai_messages([message]) == [{"role": "assistant", "content": "Done."}]
+    assert to_messages([message]) == [{"role": "assistant", "content": "Done."}]
 
 
 def test_tool_message_without_results_is_rejected() -> None:
     """A tool message with plain content is refused with a pointer to tool_result()."""
     with pytest.raises(RequestValidationError, match="tool_result"):
-        to_openai_messages([LLMMessage(role="tool", content="sunny")])
+        to_messages([LLMMessage(role="tool", content="sunny")])
 
 
 def test_image_in_assistant_message_is_rejected() -> None:
     """OpenAI takes no images from the assistant: refused before sending."""
     message = LLMMessage(role="assistant", content=[ImagePart.from_url("https://x/y.png")])
     with pytest.raises(RequestValidationError, match="assistant"):
-        to_openai_messages([message])
+        to_messages([message])

@@ -1,4 +1,4 @@
-"""Model ids: validation, capabilities, prices, provider options."""
+"""Model ids: validation, capabilities, prices."""
 
 from __future__ import annotations
 
@@ -8,17 +8,22 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from orchestify_openai._capabilities import profile
-from orchestify_openai._options import parse_options
-from orchestify_openai._pricing import price
-from orchestify_openai._validation import validate_model
+from orchestify_openai._models import price_for, profile, validate_model
 
 from orchestify_core import ConfigError, LLMProvider, RequestValidationError, Usage
 from orchestify_core.config import ProviderConfig
+from orchestify_core.genai_prices import TieredModelPrice
+from orchestify_core.plugin import ModelPrice, ProviderContext
 
 
-def config(base_url: str | None = None) -> ProviderConfig:
-    return ProviderConfig(type="openai", default_model="gpt-4o", base_url=base_url)
+def config(base_url: str | None = None) -> ProviderContext:
+    """The context of a provider ``gpt`` (validation reads its base_url)."""
+    settings = ProviderConfig(type="openai", default_model="gpt-4o", base_url=base_url)
+    return ProviderContext("gpt", "openai", settings)
+
+
+def price(model: str, *, now: datetime | None = None) -> ModelPrice | None:
+    return price_for(model, at=now)
 
 
 @pytest.mark.parametrize(
@@ -28,14 +33,14 @@ def config(base_url: str | None = None) -> ProviderConfig:
 )  # fmt: skip
 def test_openai_model_ids_are_accepted(model: str) -> None:
     """OpenAI's id families pass validation."""
-    validate_model("gpt", config(), model)
+    validate_model(config(), model)
 
 
 @pytest.mark.parametrize("model", ["claude-sonnet-4-5", "llama-3.1-8b-instruct", "omni", "4o"])
 def test_other_model_ids_are_rejected_with_the_rule(model: str) -> None:
     """A non-OpenAI id is refused with a message naming the model and what is accepted."""
     with pytest.raises(RequestValidationError) as info:
-        validate_model("gpt", config(), model)
+        validate_model(config(), model)
     message = str(info.value)
     assert repr(model) in message
     assert "'gpt-'" in message
@@ -44,13 +49,13 @@ def test_other_model_ids_are_rejected_with_the_rule(model: str) -> None:
 
 def test_any_model_is_accepted_with_a_custom_base_url() -> None:
     """With a custom base_url (an OpenAI-compatible server) every model id is accepted."""
-    validate_model("local", config("http://localhost:8000/v1"), "llama-3.1-8b-instruct")
+    validate_model(config("http://localhost:8000/v1"), "llama-3.1-8b-instruct")
 
 
 def test_official_base_url_is_not_custom() -> None:
     """Spelling out the OpenAI API's own URL does not relax validation."""
     with pytest.raises(RequestValidationError):
-        validate_model("gpt", config("https://api.openai.com/v1/"), "llama-3.1-8b-instruct")
+        validate_model(config("https://api.openai.com/v1/"), "llama-3.1-8b-instruct")
 
 
 def test_provider_with_a_rejected_default_model_fails_to_build(
@@ -128,12 +133,24 @@ def test_price_in_force_on_a_date() -> None:
     assert (before.input_per_mtok, after.input_per_mtok) == (Decimal("10"), Decimal("2"))
 
 
-def test_tiered_price_uses_the_base_tier_and_says_so() -> None:
-    """A tiered price is given at its base tier, and the source says so."""
+def test_tiered_price_charges_the_band_of_the_call() -> None:
+    """A tiered price (gpt-6-astra) is a TieredModelPrice: its base band is the listed
+    price, and a call whose input passes a tier's threshold pays that tier's rates.
+
+    (It used to be the base tier alone, its source ending "(base tier)"; the core's
+    genai-prices adapter is tier-aware, so the source no longer needs the caveat.)
+    """
     model_price = price("gpt-6-astra")
-    assert model_price is not None
+    assert isinstance(model_price, TieredModelPrice)
     assert model_price.input_per_mtok == Decimal("10")
-    assert model_price.source.endswith("(base tier)")
+    assert not model_price.source.endswith("(base tier)")
+    assert model_price.source.startswith("genai-prices 0.2")
+    threshold, band = model_price.tiers[0]
+    assert band.input_per_mtok > model_price.input_per_mtok
+    small = Usage(input_tokens=threshold, output_tokens=0)
+    large = Usage(input_tokens=threshold + 1, output_tokens=0)
+    assert model_price.cost(small) == model_price.input_per_mtok * threshold / 1_000_000
+    assert model_price.cost(large) == band.input_per_mtok * (threshold + 1) / 1_000_000
 
 
 @pytest.mark.parametrize("model", ["llama-3.1-8b-instruct", "whisper-1", "moderation"])
@@ -148,14 +165,3 @@ def test_cached_tokens_cost_the_cache_price() -> None:
     assert model_price is not None
     usage = Usage(input_tokens=1_000_000, output_tokens=1_000_000, cache_read_tokens=400_000)
     assert model_price.cost(usage) == Decimal("2.5") * 6 / 10 + Decimal("1.25") * 4 / 10 + 10
-
-
-def test_options_are_checked() -> None:
-    """Unknown option keys and bad values are ConfigErrors naming the key path."""
-    assert parse_options("gpt", {"reasoning_effort": "high"}).reasoning_effort == "high"
-    with pytest.raises(ConfigError, match=r"providers\.gpt\.options\.effort"):
-        parse_options("gpt", {"effort": "high"})
-    with pytest.raises(ConfigError, match="reasoning_effort"):
-        parse_options("gpt", {"reasoning_effort": "extreme"})
-    with pytest.raises(ConfigError, match="max_tokens_param"):
-        parse_options("gpt", {"max_tokens_param": "tokens"})

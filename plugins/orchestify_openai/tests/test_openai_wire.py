@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from orchestify_openai import OpenAIProvider, _client
-from orchestify_openai._options import OpenAIOptions
+from orchestify_openai import OpenAIProvider, _request
+from orchestify_openai._options import MaxTokensParam, OpenAIOptions
 
 from orchestify_core import (
     FinishReason,
@@ -267,20 +267,26 @@ async def test_reasoning_model_params_on_the_wire(
 async def test_options_are_parsed_once(
     make_provider: MakeProvider, openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The options are parsed when the client is built; calls and streams reuse them."""
+    """The core structures the options once, when the provider is built; calls and streams
+    are handed that same instance."""
     provider = make_provider(options={"max_tokens_param": "max_completion_tokens"})
-    parsed: list[object] = []
-    original = _client.parse_options
+    built = provider._context.options
+    assert isinstance(built, OpenAIOptions)
+    assert built.max_tokens_param is MaxTokensParam.MAX_COMPLETION_TOKENS
+    seen: list[object] = []
+    original = _request.build_params
 
-    def counting(*args: Any) -> OpenAIOptions:
-        parsed.append(args)
-        return original(*args)
+    def recording(request: Any, options: OpenAIOptions, **kwargs: Any) -> dict[str, Any]:
+        seen.append(options)
+        return original(request, options, **kwargs)
 
-    monkeypatch.setattr(_client, "parse_options", counting)
+    monkeypatch.setattr("orchestify_openai.plugin.build_params", recording)
+    monkeypatch.setattr("orchestify_openai._stream.build_params", recording)
     await provider.complete(user("hi"))
     async for _ in provider.stream(user("hi")):
         pass
-    assert parsed == []
+    assert len(seen) == 2
+    assert all(options is built for options in seen)
     assert all("max_completion_tokens" in body for body in bodies(openai_server))
 
 
@@ -396,3 +402,43 @@ async def test_health_check_lists_models(provider: LLMProvider) -> None:
     status = await provider.health_check()
     assert status.ok
     assert "2 models" in status.detail
+
+
+async def test_wrong_shaped_answer_is_retried(
+    make_provider: MakeProvider, openai_server: OpenAIServer
+) -> None:
+    """A 200 of the wrong shape ({"foo": 1}: no choices) is a retryable malformed answer:
+    the core's retry gets the good one."""
+    provider = make_provider(retry={"max_retries": 1, "initial_delay": 0})
+    openai_server.enqueue(Reply(body_fault="object"), Reply("whole"))
+    response = await provider.complete(user("hi"))
+    assert response.content == "whole"
+    assert response.attempts == 2
+    assert provider.get_usage().outcomes == {"error": 1, "completed": 1}
+
+
+async def test_streamed_tool_calls_sharing_an_index_stay_apart(
+    provider: LLMProvider, openai_server: OpenAIServer
+) -> None:
+    """Two streamed tool calls sent with the same index 0 but their own ids are two calls,
+    each with its own arguments (not one call with both argument texts run together)."""
+    openai_server.enqueue(
+        Reply(
+            tool_calls=[
+                ToolCallSpec("get_weather", {"city": "Paris"}, id="call_1"),
+                ToolCallSpec("get_weather", {"city": "Oslo"}, id="call_2"),
+            ],
+            same_tool_index=True,
+            json_chunk_count=3,
+        )
+    )
+    events = [e async for e in provider.stream_events(user("Weather?"), tools=[WEATHER])]
+    deltas = [e for e in events if isinstance(e, ToolCallDelta)]
+    assert {d.index for d in deltas} == {0}
+    done = events[-1]
+    assert isinstance(done, StreamDone)
+    calls = done.response.tool_calls
+    assert [(c.id, c.name, dict(c.arguments)) for c in calls] == [
+        ("call_1", "get_weather", {"city": "Paris"}),
+        ("call_2", "get_weather", {"city": "Oslo"}),
+    ]
