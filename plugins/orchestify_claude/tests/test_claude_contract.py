@@ -14,6 +14,7 @@ from anthropic.types import (
     InputJSONDelta,
     RawContentBlockDeltaEvent,
     RawContentBlockStartEvent,
+    ThinkingBlock,
     ToolUseBlock,
 )
 from orchestify_claude._errors import translate_error
@@ -26,6 +27,7 @@ from orchestify_core import (
     LLMProvider,
     MalformedResponseError,
     ProviderRegistry,
+    ThinkingDelta,
     ToolCallDelta,
     loads_config,
 )
@@ -126,6 +128,18 @@ def test_translator_gives_a_reused_index_a_new_ordinal() -> None:
     assert translator.feed(delta) == ToolCallDelta(index=0, arguments_delta="{}")
     assert translator.feed(start("b")) == ToolCallDelta(index=1, id="b", name="f")
     assert translator.feed(delta) == ToolCallDelta(index=1, arguments_delta="{}")
+
+
+def test_translator_gives_a_reused_thinking_index_a_new_ordinal() -> None:
+    """A thinking block started at a used index is a new thinking block, not the old one."""
+    translator = StreamTranslator("claude-haiku-4-5")
+
+    def start(text: str) -> RawContentBlockStartEvent:
+        block = ThinkingBlock(type="thinking", thinking=text, signature="")
+        return RawContentBlockStartEvent(type="content_block_start", index=0, content_block=block)
+
+    assert translator.feed(start("one")) == ThinkingDelta("one", "", index=0)
+    assert translator.feed(start("two")) == ThinkingDelta("two", "", index=1)
 
 
 @pytest.mark.parametrize("variable", ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"])
