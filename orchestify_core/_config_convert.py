@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import enum
 import math
 import re
 import types
@@ -166,11 +167,36 @@ _REASONS = {
 }
 
 
+_VALIDATOR = re.compile(r"^'([A-Za-z_][A-Za-z0-9_]*)' (.+?)(?:: (.*))?$", re.DOTALL)
+_LITERAL = re.compile(r"^(.*) not in literal typing\.Literal\[(.*)\]$", re.DOTALL)
+
+
 def _format(exc: BaseException, kind: type | None) -> str:
     from cattrs.v import format_exception
 
     if isinstance(exc, Invalid):
         return f"{exc} (checked)"
+    literal = _LITERAL.match(str(exc))
+    if literal is not None:
+        return f"expected one of {literal.group(2)}, got {literal.group(1)!r} (checked)"
+    enum_kind = next(
+        (
+            k
+            for k in (kind, *typing.get_args(kind))
+            if isinstance(k, type) and issubclass(k, enum.Enum)
+        ),
+        None,
+    )
+    if enum_kind is not None:
+        allowed = ", ".join(repr(member.value) for member in enum_kind)
+        return f"expected one of {allowed} (checked)"
+    if isinstance(exc, ValueError | TypeError) and kind is None:
+        # An attrs validator: "'field' must be >= 1: 0" names its field itself.
+        validator = _VALIDATOR.match(str(exc))
+        if validator is not None:
+            field, what, got = validator.groups()
+            detail = f"{what} (got {got})" if got else what
+            return f"{detail} (checked) @ .{field}"
     return format_exception(exc, kind)
 
 
@@ -194,6 +220,9 @@ def first_error(exc: Exception, root: type = OrchestifyConfig) -> tuple[Path, st
     reason, _, where = message.rpartition(" @ ")
     if not reason:
         return (), message
+    if " (checked) @ ." in reason:  # a validator's own field, below the class's path
+        reason, _, field = reason.partition(" @ ")
+        where += field
     path = _parse_path(where)
     if reason.endswith(" (checked)"):
         return path, reason.removesuffix(" (checked)")

@@ -115,8 +115,11 @@ class LLMProvider:
         """Create the first client; any failure becomes one error naming the provider."""
         context = self._context
 
-        def create() -> Any:
-            return self._hooks.orchestify_create_client(provider=context)
+        def create() -> Any:  # also for each further event loop's client
+            client = self._hooks.orchestify_create_client(provider=context)
+            for name in ("api_key", "auth_token"):  # what the SDKs may read from the env
+                context.add_secret(getattr(client, name, None))
+            return client
 
         try:
             client = context.start_clients(create)
@@ -135,7 +138,6 @@ class LLMProvider:
                 f"{who} did not create a client (orchestify_create_client returned None)",
                 path=f"providers.{context.provider_id}",
             )
-        context.add_secret(getattr(client, "api_key", None))
 
     @classmethod
     def _config_from_settings(

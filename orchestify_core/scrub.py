@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .secret import MASK
+
 __all__ = ["MASK", "scrub", "scrub_exception_chain"]
 
-MASK = "**********"
 _FIELDS = ("message", "body", "detail", "text", "response_text")
 
 

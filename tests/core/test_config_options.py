@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import enum
+from typing import Literal
+
 import attrs
 import pytest
 
@@ -172,3 +175,33 @@ def test_structuring_options_changes_nothing() -> None:
     before = dict(config.options)
     structure_options(EchoOptions, config, "main")
     assert dict(config.options) == before
+
+
+class Effort(enum.Enum):
+    LOW = "low"
+    HIGH = "high"
+
+
+@attrs.frozen
+class CheckedOptions:
+    """Options with a validator, a Literal and an optional enum."""
+
+    chunk: int = attrs.field(default=1, validator=attrs.validators.ge(1))
+    mode: Literal["fast", "slow"] = "fast"
+    effort: Effort | None = None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("chunk: 0", "c.yaml:6: providers.main.options.chunk: must be >= 1 (got 0)"),
+        ("mode: medium",
+         "c.yaml:6: providers.main.options.mode: expected one of 'fast', 'slow', got 'medium'"),
+        ("effort: mid", "c.yaml:6: providers.main.options.effort: expected one of 'low', 'high'"),
+    ],
+)  # fmt: skip
+def test_validators_literals_and_enums_say_what_is_allowed(line: str, expected: str) -> None:
+    text = f"providers:\n  main:\n    type: scripted\n    default_model: m\n    options:\n      {line}\n"
+    with pytest.raises(ConfigError) as info:
+        structure_options(CheckedOptions, provider(text), "main")
+    assert str(info.value) == expected
