@@ -35,15 +35,13 @@ __all__ = ["main", "profile_layer"]
 #: (module, attribute) of functions timed when they exist; the plugins' names may change.
 _PLUGIN_FUNCTIONS: Mapping[str, tuple[tuple[str, str], ...]] = {
     "anthropic": (
-        ("orchestify_claude.plugin", "options_for"),
         ("orchestify_claude.plugin", "build_params"),
-        ("orchestify_claude.plugin", "response_from_message"),
+        ("orchestify_claude.plugin", "to_response"),
+        ("orchestify_claude._stream", "build_params"),
     ),
     "openai": (
-        ("orchestify_openai._calls", "options_of"),
-        ("orchestify_openai._calls", "build_params"),
-        ("orchestify_openai._calls", "to_response"),
-        ("orchestify_openai._stream", "options_of"),
+        ("orchestify_openai.plugin", "build_params"),
+        ("orchestify_openai.plugin", "to_response"),
         ("orchestify_openai._stream", "build_params"),
     ),
 }
