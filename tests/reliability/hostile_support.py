@@ -26,11 +26,12 @@ import decimal
 import os
 import re
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
@@ -68,8 +69,10 @@ __all__ = [
     "TEXT",
     "Case",
     "Context",
+    "Hung",
     "Result",
     "Target",
+    "bounded",
     "build_provider",
     "call",
     "generation_requests",
@@ -97,6 +100,7 @@ WEATHER: dict[str, Any] = {
     "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}},
 }
 DEEP_ARGUMENTS = "[" * 5000 + "]" * 5000
+T = TypeVar("T")
 _GENERATION_PATHS = frozenset({"/v1/messages", "/v1/chat/completions"})
 
 
@@ -181,6 +185,46 @@ class Result:
         return self.response.tool_calls if self.response is not None else []
 
 
+class Hung(Exception):
+    """A call did not end within its bound (raised by :func:`bounded`)."""
+
+
+async def bounded(awaitable: Awaitable[T], seconds: float) -> T:
+    """Await ``awaitable``; after ``seconds`` cancel it (again every 0.25 s until it ends)
+    and raise :class:`Hung`.
+
+    The watchdog is a thread, not a loop timer: a NaN sleep corrupts the loop's timer heap,
+    after which ``asyncio.timeout`` itself may never fire; a cancel sent with
+    ``call_soon_threadsafe`` still gets through.
+    """
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(awaitable)
+    fired = threading.Event()
+    done = threading.Event()
+
+    def watch() -> None:
+        if done.wait(seconds):
+            return
+        fired.set()
+        while not done.is_set():
+            try:
+                loop.call_soon_threadsafe(task.cancel)
+            except RuntimeError:  # the loop is closed
+                return
+            done.wait(0.25)
+
+    watchdog = threading.Thread(target=watch, name="hostile-watchdog", daemon=True)
+    watchdog.start()
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if fired.is_set():
+            raise Hung(f"no end within {seconds}s") from None
+        raise
+    finally:
+        done.set()
+
+
 async def call(
     provider: LLMProvider,
     mode: str,
@@ -195,27 +239,29 @@ async def call(
     kwargs: dict[str, Any] = {"tools": [WEATHER]} if tools else {}
     if timeout is not None:
         kwargs["timeout"] = timeout
+
+    async def run() -> None:
+        if mode == "complete":
+            result.response = await provider.complete(MESSAGES, **kwargs)
+            return
+        stream = provider.stream_events(MESSAGES, **kwargs)
+        pieces: list[str] = []
+        try:
+            async for event in stream:
+                if isinstance(event, TextDelta):
+                    pieces.append(event.text)
+        finally:
+            result.streamed_text = "".join(pieces)
+            await stream.aclose()
+        result.response = stream.response
+
     started = time.monotonic()
     try:
-        async with asyncio.timeout(bound) as scope:
-            if mode == "complete":
-                result.response = await provider.complete(MESSAGES, **kwargs)
-            else:
-                stream = provider.stream_events(MESSAGES, **kwargs)
-                pieces: list[str] = []
-                try:
-                    async for event in stream:
-                        if isinstance(event, TextDelta):
-                            pieces.append(event.text)
-                finally:
-                    result.streamed_text = "".join(pieces)
-                    await stream.aclose()
-                result.response = stream.response
+        await bounded(run(), bound)
+    except Hung:
+        result.hung = True
     except Exception as exc:
-        if isinstance(exc, TimeoutError) and scope.expired():
-            result.hung = True
-        else:
-            result.error = exc
+        result.error = exc
     result.elapsed = time.monotonic() - started
     return result
 

@@ -25,8 +25,10 @@ from .hostile_support import (
     TARGETS,
     Case,
     Context,
+    Hung,
     Result,
     Target,
+    bounded,
     build_provider,
     call,
     generation_requests,
@@ -42,6 +44,8 @@ CELLS = [
 ]
 
 Problems = list[tuple[str, str]]
+CELL_BOUND = 30.0
+"""Seconds for a whole cell: warm-up, the hostile call, the normal call after, teardown."""
 
 
 def _short(error: BaseException) -> str:
@@ -144,46 +148,59 @@ async def test_hostile(
         pytest.skip(f"{target.module} is not installed")
     request.node.user_properties.append(("hostile_cell", (case.name, target.name, mode)))
     key = f"sk-canary-{uuid.uuid4()}"
-    problems: Problems = []
-    async with AsyncExitStack() as stack:
-        server = await stack.enter_async_context(target.server(api_key=key))
-        elsewhere: LoopbackServer | None = None
-        if case.redirect:
-            elsewhere = await stack.enter_async_context(
-                target.server(host="127.0.0.2", api_key=key)
+
+    async def run_cell() -> Problems:
+        problems: Problems = []
+        async with AsyncExitStack() as stack:
+            server = await stack.enter_async_context(target.server(api_key=key))
+            elsewhere: LoopbackServer | None = None
+            if case.redirect:
+                elsewhere = await stack.enter_async_context(
+                    target.server(host="127.0.0.2", api_key=key)
+                )
+            registry, provider = build_provider(target, server.base_url, key)
+            stack.push_async_callback(registry.aclose)
+
+            # A normal answer first: the target works, its SDK and connection pool are warm.
+            server.enqueue(Reply(FINE))
+            warm = await call(provider, mode, bound=30, timeout=20)
+            if warm.response is None or warm.response.content != FINE:
+                pytest.fail(
+                    f"HOSTILE [target broken] a normal answer failed: {warm}", pytrace=False
+                )
+            server.reset()
+            provider.reset_usage()
+
+            ctx = Context(
+                wire=target.wire,
+                mode=mode,
+                elsewhere=elsewhere.root_url if elsewhere is not None else "http://127.0.0.2:9",
             )
-        registry, provider = build_provider(target, server.base_url, key)
-        stack.push_async_callback(registry.aclose)
+            server.enqueue(*case.script(ctx))
+            result = await call(provider, mode, tools=case.tools)
+            attempts = generation_requests(server)
+            problems += judge_result(case, result, ctx, key, attempts)
+            if not result.hung:
+                problems += judge_accounting(provider.get_usage(), attempts, result)
+            problems += judge_redirect(elsewhere, key)
 
-        # A normal answer first: the target works, its SDK and connection pool are warm.
-        server.enqueue(Reply(FINE))
-        warm = await call(provider, mode, bound=30, timeout=20)
-        if warm.response is None or warm.response.content != FINE:
-            pytest.fail(f"HOSTILE [target broken] a normal answer failed: {warm}", pytrace=False)
-        server.reset()
-        provider.reset_usage()
+            # The provider still serves a normal request (no stuck breaker, no poisoned client).
+            server.reset()
+            server.enqueue(Reply(FINE))
+            after = await call(provider, mode)
+            if after.response is None or after.response.content != FINE:
+                what = "a hang" if after.hung else _short(after.error) if after.error else "no text"
+                problems.append(("broken afterwards", f"a normal request then gave {what}"))
+        return problems
 
-        ctx = Context(
-            wire=target.wire,
-            mode=mode,
-            elsewhere=elsewhere.root_url if elsewhere is not None else "http://127.0.0.2:9",
+    try:
+        problems = await bounded(run_cell(), CELL_BOUND)
+    except Hung:
+        pytest.fail(
+            f"HOSTILE [hang] the cell did not end within {CELL_BOUND}s, though each call in it "
+            "is bounded (the event loop's timers broken?)",
+            pytrace=False,
         )
-        server.enqueue(*case.script(ctx))
-        result = await call(provider, mode, tools=case.tools)
-        attempts = generation_requests(server)
-        problems += judge_result(case, result, ctx, key, attempts)
-        if not result.hung:
-            problems += judge_accounting(provider.get_usage(), attempts, result)
-        problems += judge_redirect(elsewhere, key)
-
-        # The provider still serves a normal request (no stuck breaker, no poisoned client).
-        server.reset()
-        server.enqueue(Reply(FINE))
-        after = await call(provider, mode)
-        if after.response is None or after.response.content != FINE:
-            what = "a hang" if after.hung else _short(after.error) if after.error else "no text"
-            problems.append(("broken afterwards", f"a normal request then gave {what}"))
-
     if problems:
         pytest.fail(
             "HOSTILE " + " | ".join(f"[{kind}] {detail}" for kind, detail in problems),
