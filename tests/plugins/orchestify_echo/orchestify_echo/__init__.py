@@ -25,7 +25,6 @@ from orchestify_core.plugin import (
 )
 
 
-
 class EchoClient:
     """Counts the calls it served."""
 
