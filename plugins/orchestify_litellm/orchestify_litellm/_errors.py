@@ -20,47 +20,37 @@ not always what happened, so the mapping looks at the whole chain:
 - A 3xx status (a redirect, which the plugin's clients never follow: see ``_http``) ->
   :class:`RedirectError`, naming the status and not retried.
 - An exception that is not LiteLLM's (a JSON decode, attribute, type or key error on a
-  wrong-shaped answer, raised by LiteLLM's parsing or the plugin's) ->
-  :class:`MalformedResponseError`, retryable: the server misbehaved.
-- Anything else -> :class:`ProviderError`.
+  wrong-shaped answer) is left alone: the core makes it a retryable
+  ``MalformedResponseError``.
+- Any other LiteLLM exception -> :class:`ProviderError`.
 
-The message is LiteLLM's, with the key (and anything shaped like one) masked: LiteLLM's
-messages may echo request details. The cause (``__cause__``) is LiteLLM's exception,
-unless the key shows anywhere in its formatted chain: then it is a :class:`ScrubbedCause`
-carrying the same text with the key masked (see :func:`safe_cause`).
+The message is LiteLLM's; the LiteLLM exception is the ``__cause__``. The core scrubs the
+error and its whole chain of the provider's secrets (its key, and the credentials LiteLLM
+may read from the environment: see ``_client.create_client``). It scrubs text, and LiteLLM
+builds the backend's exception of a failed stream with the raw error body as *bytes*
+(``AnthropicError(message=b'{...}')``), which the traceback prints: those bytes are decoded
+to text first (:func:`_as_text`), so the core's scrub reaches them.
 """
 
 from __future__ import annotations
 
-import re
 import sys
-import traceback
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
 
-from orchestify_core.errors import (
+from orchestify_core.plugin import (
     APIConnectionError,
     APIError,
     APITimeoutError,
     OverloadedError,
     ProviderError,
+    api_error,
     error_for_status,
 )
-from orchestify_core.retry import retry_after_from_headers
 
-__all__ = [
-    "MalformedResponseError",
-    "RedirectError",
-    "ScrubbedCause",
-    "malformed",
-    "redact",
-    "safe_cause",
-    "translate",
-]
+__all__ = ["RedirectError", "cause_of", "translate_error"]
 
-_MASK = "**********"
-_KEY_LIKE = re.compile(r"\b(sk|sess|rk|sk-ant)-[A-Za-z0-9_\-*]{8,}")
 _MAX_MESSAGE = 2000
+_SDK_MODULES = frozenset({"litellm", "openai", "httpx", "aiohttp"})
 
 # (module, class) pairs, looked up only if their module is already imported: an exception
 # of a class whose module was never imported cannot be in the chain.
@@ -86,33 +76,6 @@ class RedirectError(APIError):
     its key are not sent to the ``Location``. Not retried."""
 
 
-class MalformedResponseError(APIError):
-    """The server's answer could not be read as one (not JSON, the wrong shape, a stream
-    that was no stream, impossible usage). Retried: the server misbehaved."""
-
-    def __init__(self, message: str, **kwargs: Any) -> None:
-        kwargs.setdefault("error_type", "malformed_response")
-        kwargs.setdefault("should_retry", True)
-        super().__init__(message, **kwargs)
-
-
-class ScrubbedCause(Exception):
-    """Stands for an exception whose text showed the key: its chain, with the key masked."""
-
-
-def malformed(message: str) -> MalformedResponseError:
-    """A :class:`MalformedResponseError` saying what was wrong with the answer."""
-    return MalformedResponseError(f"malformed answer from the server: {message}")
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with the given secrets, and anything shaped like an API key, masked."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, _MASK)
-    return _KEY_LIKE.sub(lambda m: f"{m.group(1)}-{_MASK}", text)
-
-
 def _classes(names: Iterable[tuple[str, str]]) -> tuple[type[BaseException], ...]:
     found: list[type[BaseException]] = []
     for module_name, class_name in names:
@@ -136,8 +99,41 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
             current = current.__cause__ or current.__context__
 
 
-def _is_mid_stream(exc: BaseException) -> bool:
-    return type(exc).__name__ == "MidStreamFallbackError"
+def _every_link(exc: BaseException) -> Iterator[BaseException]:
+    """Every exception reachable from ``exc`` (causes, contexts, LiteLLM's originals)."""
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        original = getattr(current, "original_exception", None)
+        for link in (current.__cause__, current.__context__, original):
+            if isinstance(link, BaseException):
+                pending.append(link)
+
+
+def _decoded(value: object) -> object:
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", errors="replace")
+    return value
+
+
+def _as_text(chain: Iterable[BaseException]) -> None:
+    """Turn the bytes LiteLLM put in exceptions' ``args`` / ``message`` / ``text`` into
+    text, in place (see the module docstring)."""
+    for link in chain:
+        try:
+            if any(isinstance(arg, bytes | bytearray) for arg in link.args):
+                link.args = tuple(_decoded(arg) for arg in link.args)
+            for name in ("message", "text"):
+                value = vars(link).get(name)
+                if isinstance(value, bytes | bytearray):
+                    setattr(link, name, _decoded(value))
+        except (AttributeError, TypeError):  # a read-only attribute: leave that one
+            continue
 
 
 def _status(exc: BaseException) -> int | None:
@@ -160,27 +156,10 @@ def _redirect_status(chain: Iterable[BaseException]) -> int | None:
     return None
 
 
-def _foreign(chain: list[BaseException]) -> bool:
-    """Whether the failure is not one of LiteLLM's (nor an HTTP library's) errors: a bug
-    met while reading a wrong-shaped answer."""
-    return not any(
-        type(link).__module__.split(".")[0] in ("litellm", "openai", "httpx", "aiohttp")
-        for link in chain
-    )
-
-
-def safe_cause(exc: BaseException, secrets: Iterable[str] = ()) -> BaseException:
-    """``exc``, or a :class:`ScrubbedCause` with its formatted chain masked if that chain
-    shows a secret or anything shaped like a key; to raise the translated error from."""
-    keys = tuple(s for s in secrets if s)
-    try:
-        text = "".join(traceback.format_exception(exc))
-    except Exception:  # pragma: no cover - formatting a foreign exception failed
-        text = f"{type(exc).__name__}"
-    cleaned = redact(text, keys)
-    if cleaned == text:
-        return exc
-    return ScrubbedCause(cleaned)
+def _from_sdk(chain: list[BaseException]) -> bool:
+    """Whether LiteLLM (or an HTTP library below it) raised: else the failure is a bug met
+    reading a wrong-shaped answer, which the core types as a malformed answer."""
+    return any(type(link).__module__.split(".")[0] in _SDK_MODULES for link in chain)
 
 
 def _headers(exc: BaseException) -> Mapping[str, str]:
@@ -197,41 +176,41 @@ def _headers(exc: BaseException) -> Mapping[str, str]:
     return {}
 
 
-def _should_retry(headers: Mapping[str, str]) -> bool | None:
-    value = {k.lower(): v for k, v in headers.items()}.get("x-should-retry")
-    if value == "true":
-        return True
-    if value == "false":
-        return False
-    return None
-
-
-def _message(exc: BaseException, secrets: tuple[str, ...]) -> str:
+def _message(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     if len(text) > _MAX_MESSAGE:
         text = text[:_MAX_MESSAGE] + "..."
-    return redact(f"LiteLLM {type(exc).__name__}: {text}", secrets)
+    return f"LiteLLM {type(exc).__name__}: {text}"
 
 
 def _overloaded(exc: BaseException) -> bool:
     if getattr(exc, "llm_provider", None) != "anthropic":
         return False
-    text = str(exc).lower()
-    return "overloaded" in text
+    return "overloaded" in str(exc).lower()
 
 
-def translate(exc: BaseException, *, secrets: Iterable[str] = ()) -> ProviderError:
-    """The core error for an exception litellm raised; the caller raises it ``from exc``."""
-    keys = tuple(s for s in secrets if s)
-    subject: BaseException = exc
-    if _is_mid_stream(exc):
+def cause_of(exc: BaseException) -> BaseException:
+    """The exception that stands for the failure: a ``MidStreamFallbackError``'s
+    ``original_exception`` (whose text the wrapper repeats, out of the core's reach: it is
+    no ``__cause__``), else ``exc``. The translated error is raised from it."""
+    if type(exc).__name__ == "MidStreamFallbackError":
         original = getattr(exc, "original_exception", None)
         if isinstance(original, BaseException):
-            subject = original
+            return original
+    return exc
+
+
+def translate_error(exc: BaseException) -> ProviderError | None:
+    """The core error for an exception LiteLLM raised (the caller raises it ``from
+    cause_of(exc)``); None for an exception that is not LiteLLM's, to be raised as it
+    is."""
+    if isinstance(exc, ProviderError):
+        return None
+    _as_text(_every_link(exc))
+    subject = cause_of(exc)
     chain = list(_chain(subject))
-    message = _message(subject, keys)
-    timeouts, transport = _classes(_TIMEOUTS), _classes(_TRANSPORT)
-    if any(isinstance(link, timeouts) for link in chain):
+    message = _message(subject)
+    if any(isinstance(link, _classes(_TIMEOUTS)) for link in chain):
         return APITimeoutError(message)
     redirect = _redirect_status(chain)
     if redirect is not None:
@@ -241,24 +220,29 @@ def translate(exc: BaseException, *, secrets: Iterable[str] = ()) -> ProviderErr
             status_code=redirect,
             should_retry=False,
         )
-    if any(isinstance(link, transport) for link in chain):
+    if any(isinstance(link, _classes(_TRANSPORT)) for link in chain):
         return APIConnectionError(message)
-    if _foreign(chain):
-        return MalformedResponseError(f"malformed answer from the server: {message}")
-    status = _status(subject)
+    if not _from_sdk(chain):
+        return None
+    return _status_error(subject, message)
+
+
+def _status_error(exc: BaseException, message: str) -> ProviderError:
+    """The error of a LiteLLM exception by its HTTP status (ProviderError without one)."""
+    status = _status(exc)
+    overloaded = _overloaded(exc)
     if status is None:
-        if _overloaded(subject):
+        if overloaded:
             return OverloadedError(message, error_type="overloaded_error")
         return ProviderError(message)
-    headers = _headers(subject)
-    error_class: type[APIError] = error_for_status(status)
-    error_type: Any = getattr(subject, "type", None)
-    if status in (500, 503) and _overloaded(subject):
+    error_type = getattr(exc, "type", None)
+    error_class = error_for_status(status)
+    if status in (500, 503) and overloaded:
         error_class, status, error_type = OverloadedError, 529, "overloaded_error"
-    return error_class(
+    return api_error(
+        error_class,
         message,
         status_code=status,
+        headers=_headers(exc),
         error_type=error_type if isinstance(error_type, str) else None,
-        should_retry=_should_retry(headers),
-        retry_after=retry_after_from_headers(headers),
     )

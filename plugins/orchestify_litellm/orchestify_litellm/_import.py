@@ -1,5 +1,8 @@
 """The one place litellm is imported, and where it is told to be quiet.
 
+(A module of its own, which the plugin template has no slot for: importing LiteLLM is
+costly and process-wide, so it is done lazily, once, measured, and configured here.)
+
 ``import litellm`` is slow and heavy (about 2-4 s and 160-170 MB of RSS on a developer
 machine), so it happens only when the first provider of type ``litellm`` is built, never
 when this package or its plugin module is imported.
@@ -34,21 +37,14 @@ from typing import Any
 
 import attrs
 
-__all__ = ["COST_MAP_ENV", "LITELLM_LOGGERS", "ImportCost", "Quiet", "import_cost", "load_litellm"]
+from ._options import LiteLLMOptions
+
+__all__ = ["COST_MAP_ENV", "LITELLM_LOGGERS", "ImportCost", "import_cost", "load_litellm"]
 
 COST_MAP_ENV = "LITELLM_LOCAL_MODEL_COST_MAP"
 LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
 
 _lock = threading.Lock()
-
-
-@attrs.frozen
-class Quiet:
-    """How quiet litellm is kept (from the provider's ``options``)."""
-
-    log_level: int = logging.CRITICAL
-    debug_info: bool = False
-    callbacks: bool = False
 
 
 @attrs.frozen
@@ -78,8 +74,8 @@ def _rss_mb() -> float | None:
     return None
 
 
-def load_litellm(quiet: Quiet) -> Any:
-    """Import litellm (once per process) and apply ``quiet``; return the module."""
+def load_litellm(options: LiteLLMOptions) -> Any:
+    """Import litellm (once per process) and quiet it as ``options`` say; return it."""
     global _cost
     module = sys.modules.get("litellm")
     if module is None:
@@ -96,14 +92,14 @@ def load_litellm(quiet: Quiet) -> Any:
                     else None
                 )
                 _cost = ImportCost(seconds=seconds, rss_mb=growth)
-    _apply(module, quiet)
+    _apply(module, options)
     return module
 
 
-def _apply(litellm: Any, quiet: Quiet) -> None:
-    litellm.suppress_debug_info = not quiet.debug_info
+def _apply(litellm: Any, options: LiteLLMOptions) -> None:
+    litellm.suppress_debug_info = not options.litellm_debug_info
     litellm.set_verbose = False
     if hasattr(litellm, "telemetry"):
         litellm.telemetry = False
     for name in LITELLM_LOGGERS:
-        logging.getLogger(name).setLevel(quiet.log_level)
+        logging.getLogger(name).setLevel(options.log_level)

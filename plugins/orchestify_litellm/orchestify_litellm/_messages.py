@@ -19,11 +19,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from orchestify_core.errors import RequestValidationError
-from orchestify_core.models import (
+from orchestify_core.plugin import (
     ImagePart,
     LLMMessage,
     RedactedThinkingPart,
+    RequestValidationError,
     TextPart,
     ThinkingPart,
     ToolCall,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from orchestify_core.provider import LLMProvider
+from orchestify_core.plugin import LLMProvider
 
 if TYPE_CHECKING:
     from ._client import LiteLLMClient
@@ -28,6 +28,6 @@ class LiteLLMProvider(LLMProvider):
 
     @property
     def client(self) -> LiteLLMClient:
-        """The provider's :class:`LiteLLMClient` (litellm and this provider's settings)."""
+        """This event loop's :class:`LiteLLMClient` (litellm, the settings, HTTP clients)."""
         client: LiteLLMClient = self._context.client
         return client

@@ -1,41 +1,43 @@
-"""A :class:`CompletionRequest` as the arguments of one ``litellm.acompletion`` call.
+"""A :class:`CompletionRequest` as one ``litellm.acompletion`` call, and the non-streamed
+call itself.
+
+The call's arguments are the provider's (``CallSettings.call_kwargs``: key, endpoint,
+headers, options, LiteLLM's retries off) and the request's: model, messages, ``max_tokens``,
+temperature, tools, stop sequences, and ``timeout=request.timeout`` (the attempt's, so that
+a call's ``timeout=`` reaches the HTTP request). ``extra`` is passed last and wins, except
+for the arguments the layer owns.
 
 Thinking (``thinking=True``) is sent only to models LiteLLM says can reason
 (``litellm.supports_reasoning``): to Claude backends as
-``thinking={"type": "enabled", "budget_tokens": N}`` (the request's or the config's
-``thinking_budget``, else half of ``max_tokens``, at least 1024, and always less than
-``max_tokens``) without a temperature, which Anthropic refuses with thinking; to the others
-as ``reasoning_effort`` (``low`` up to 2048 budget tokens, ``medium`` up to 8192, ``high``
-above; ``medium`` without a budget). ``extra`` is passed last and wins, except for the
-arguments the layer owns.
+``thinking={"type": "enabled", "budget_tokens": N}`` (the core's ``thinking_budget`` rule)
+without a temperature, which Anthropic refuses with thinking; to the others as
+``reasoning_effort`` (``low`` up to 2048 budget tokens, ``medium`` up to 8192, ``high``
+above; ``medium`` without a budget).
+
+LiteLLM's retries are off for every call; a failed attempt is translated (``_errors``) and
+raised to the core, which retries, fails over, scrubs and accounts it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from orchestify_core.errors import RequestValidationError
-from orchestify_core.models import CompletionRequest
+from orchestify_core.plugin import (
+    CompletionRequest,
+    LLMResponse,
+    RequestValidationError,
+    thinking_budget,
+)
 
+from ._client import LiteLLMClient
+from ._errors import cause_of, translate_error
+from ._http import tap_stop_reason
 from ._messages import to_messages, to_tool_choice, to_tools
+from ._options import CallSettings, check_reserved
+from ._response import to_response
 from ._routing import Route
-from ._settings import check_reserved
 
-__all__ = ["MIN_THINKING_BUDGET", "build_kwargs", "reasoning_effort", "thinking_budget"]
-
-MIN_THINKING_BUDGET = 1024
-
-
-def thinking_budget(request: CompletionRequest) -> int:
-    """The budget of thinking tokens for a Claude backend; RequestValidationError if
-    ``max_tokens`` leaves no room for it."""
-    budget = request.thinking_budget or max(MIN_THINKING_BUDGET, request.max_tokens // 2)
-    if budget >= request.max_tokens:
-        raise RequestValidationError(
-            f"thinking needs max_tokens above the thinking budget ({budget} tokens); "
-            f"max_tokens is {request.max_tokens}"
-        )
-    return budget
+__all__ = ["build_params", "complete", "prepare", "reasoning_effort"]
 
 
 def reasoning_effort(budget: int | None) -> str:
@@ -47,37 +49,72 @@ def reasoning_effort(budget: int | None) -> str:
     return "medium" if budget <= 8192 else "high"
 
 
-def build_kwargs(
-    request: CompletionRequest, route: Route, *, reasoning: bool, stream: bool
+def _thinking(params: dict[str, Any], request: CompletionRequest, route: Route) -> None:
+    if route.claude:
+        params["thinking"] = {"type": "enabled", "budget_tokens": thinking_budget(request)}
+        params.pop("temperature", None)
+    else:
+        params["reasoning_effort"] = reasoning_effort(request.thinking_budget)
+
+
+def build_params(
+    request: CompletionRequest,
+    settings: CallSettings,
+    route: Route,
+    *,
+    reasoning: bool,
+    stream: bool,
 ) -> dict[str, Any]:
-    """The per-request arguments (the provider's own come from ``CallSettings``)."""
-    kwargs: dict[str, Any] = {
-        "model": route.model,
-        "messages": to_messages(request.messages, claude=route.claude),
-        "max_tokens": request.max_tokens,
-    }
+    """The keyword arguments of the ``acompletion`` call for ``request``."""
+    params = settings.call_kwargs()
+    params.update(
+        model=route.model,
+        messages=to_messages(request.messages, claude=route.claude),
+        max_tokens=request.max_tokens,
+        timeout=request.timeout,
+    )
     if route.custom_llm_provider is not None:
-        kwargs["custom_llm_provider"] = route.custom_llm_provider
-    thinking = request.thinking and reasoning
-    if thinking and route.claude:
-        kwargs["thinking"] = {"type": "enabled", "budget_tokens": thinking_budget(request)}
-    elif request.temperature is not None:
-        kwargs["temperature"] = request.temperature
-    if thinking and not route.claude:
-        kwargs["reasoning_effort"] = reasoning_effort(request.thinking_budget)
+        params["custom_llm_provider"] = route.custom_llm_provider
+    if request.temperature is not None:
+        params["temperature"] = request.temperature
+    if request.thinking and reasoning:
+        _thinking(params, request, route)
     if request.tools:
-        kwargs["tools"] = to_tools(request.tools)
+        params["tools"] = to_tools(request.tools)
         choice = to_tool_choice(request.tool_choice)
         if choice is not None:
-            kwargs["tool_choice"] = choice
+            params["tool_choice"] = choice
     if request.stop:
-        kwargs["stop"] = list(request.stop)
+        params["stop"] = list(request.stop)
     if stream:
-        kwargs["stream"] = True
+        params["stream"] = True
         if not route.usage_recorded:  # see Route.usage_recorded and _stream
-            kwargs["stream_options"] = {"include_usage": True}
+            params["stream_options"] = {"include_usage": True}
     problem = check_reserved(request.extra, "extra")
     if problem is not None:
         raise RequestValidationError(problem)
-    kwargs.update(request.extra)
-    return kwargs
+    params.update(request.extra)
+    return params
+
+
+async def prepare(
+    client: LiteLLMClient, request: CompletionRequest, *, stream: bool
+) -> tuple[Route, dict[str, Any]]:
+    """The route of the request's model and the arguments of its ``acompletion`` call."""
+    route = client.route(request.model)
+    reasoning = request.thinking and await client.reasons(route)
+    return route, build_params(request, client.settings, route, reasoning=reasoning, stream=stream)
+
+
+async def complete(client: LiteLLMClient, request: CompletionRequest) -> LLMResponse:
+    """Send one request through ``litellm.acompletion`` and read its answer."""
+    route, params = await prepare(client, request, stream=False)
+    with tap_stop_reason() as tap:
+        try:
+            answer = await client.acompletion(route, params)
+        except Exception as exc:
+            error = translate_error(exc)
+            if error is None:
+                raise
+            raise error from cause_of(exc)
+    return to_response(answer, request, route=route, sent_finish=tap.value)

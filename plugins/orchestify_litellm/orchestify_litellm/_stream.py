@@ -24,8 +24,13 @@ new call at the next free index (some servers number every call 0), instead of a
 its arguments to the previous call.
 
 The wrapper is closed in ``finally`` (normal end, error, a consumer that stops early,
-cancellation), which releases the connection. Anything raised while calling LiteLLM or
-reading its chunks is translated (``_errors``), the key scrubbed from its chain.
+cancellation), which releases the connection. LiteLLM's exceptions are translated
+(``_errors``); anything else is typed and scrubbed by the core.
+
+Usage LiteLLM made up: asked for the usage chunk, LiteLLM sends one even when the server
+reported no usage (it counts the tokens itself); such usage is marked ``estimated``.
+Finish reasons LiteLLM rewrote to ``stop``: the backend's own is taken from the stream
+(``_http``'s tap on Anthropic's route, the wrapper's ``received_finish_reason`` on others).
 """
 
 from __future__ import annotations
@@ -33,8 +38,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from orchestify_core.errors import APIConnectionError, OrchestifyError
-from orchestify_core.models import (
+import attrs
+
+from orchestify_core.plugin import (
+    APIConnectionError,
     CompletionRequest,
     RedactedThinking,
     StreamEnd,
@@ -45,12 +52,13 @@ from orchestify_core.models import (
     UsageEvent,
 )
 
-from ._calls import prepare
 from ._client import LiteLLMClient
-from ._errors import malformed, safe_cause, translate
+from ._errors import cause_of, translate_error
 from ._fields import attr
 from ._fields import field as _field
-from ._responses import estimated_usage, finish_reason, raw_finish, to_usage
+from ._http import tap_stop_reason
+from ._request import prepare
+from ._response import estimated_usage, finish_reason, malformed, raw_finish, to_usage, unmapped
 from ._routing import Route, served_model
 
 __all__ = ["stream"]
@@ -182,7 +190,7 @@ class _Reader:
             elif isinstance(event, ToolCallDelta):
                 self.chars += len(event.arguments_delta)
 
-    def events(self, chunk: Any) -> list[StreamEvent]:
+    def events(self, chunk: Any, wrapper: Any) -> list[StreamEvent]:
         events: list[StreamEvent] = []
         model = attr(chunk, "model")
         if isinstance(model, str) and model:
@@ -211,6 +219,8 @@ class _Reader:
         self._count(events)
         usage = to_usage(attr(chunk, "usage"))
         if usage is not None:
+            if self.asks_usage and not _reported(wrapper):  # LiteLLM counted it itself
+                usage = attrs.evolve(usage, estimated=True)
             self.usage_seen = self.usage_returned = True
             events.append(UsageEvent(usage))
         return events
@@ -228,7 +238,8 @@ class _Reader:
             placed.append(event)
         return placed
 
-    def end(self) -> StreamEnd:
+    def end(self, sent: str | None) -> StreamEnd:
+        """The stream's end; ``sent`` is the finish reason the backend sent, if seen."""
         if self.raw_finish is None:
             raise APIConnectionError("the LiteLLM stream ended before the model finished")
         if not self.content_seen and not self.usage_seen:
@@ -236,38 +247,53 @@ class _Reader:
                 "the stream carried no content and no usage (the answer to a stream "
                 "request was not a stream, or was empty)"
             )
+        raw = unmapped(self.raw_finish, sent)
         return StreamEnd(
-            finish_reason=finish_reason(self.raw_finish),
-            raw_finish_reason=self.raw_finish,
+            finish_reason=finish_reason(raw),
+            raw_finish_reason=raw,
             model=served_model(self.route, self.model),
         )
 
 
+def _reported(wrapper: Any) -> bool:
+    """Whether the server sent usage: LiteLLM records the chunks it received, and makes up
+    the usage chunk it was asked for (counting tokens itself) when none carried one."""
+    recorded = getattr(wrapper, "chunks", None)
+    return isinstance(recorded, list) and any(attr(c, "usage") is not None for c in recorded)
+
+
+def _sent_finish(wrapper: Any) -> str | None:
+    """The finish reason as the backend sent it, where LiteLLM keeps it."""
+    received = getattr(wrapper, "received_finish_reason", None)
+    return received if isinstance(received, str) else None
+
+
 async def stream(client: LiteLLMClient, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
     """Stream one completion (an async generator; the core iterates and closes it)."""
-    route, kwargs = await prepare(client, request, stream=True)
-    client.check_open()
-    reader = _Reader(route, request, asks_usage="stream_options" in kwargs)
+    route, params = await prepare(client, request, stream=True)
+    reader = _Reader(route, request, asks_usage="stream_options" in params)
     wrapper: Any = None
-    try:
+    with tap_stop_reason() as tap:
         try:
-            wrapper = await client.acompletion(route, kwargs)
-            async for chunk in wrapper:
-                events = reader.events(chunk)
-                early = reader.early_usage(wrapper)
-                if early is not None:
-                    yield early
-                for event in events:
-                    yield event
-        except OrchestifyError:
-            raise
-        except Exception as exc:
-            raise translate(exc, secrets=client.secrets) from safe_cause(exc, client.secrets)
-        end = reader.end()
-        final = reader.final_usage(wrapper) or reader.estimated()
-        if final is not None:
-            yield final
-        yield end
-    finally:
-        if wrapper is not None:
-            await wrapper.aclose()
+            try:
+                wrapper = await client.acompletion(route, params)
+                async for chunk in wrapper:
+                    events = reader.events(chunk, wrapper)
+                    early = reader.early_usage(wrapper)
+                    if early is not None:
+                        yield early
+                    for event in events:
+                        yield event
+            except Exception as exc:
+                error = translate_error(exc)
+                if error is None:
+                    raise
+                raise error from cause_of(exc)
+            end = reader.end(tap.value or _sent_finish(wrapper))
+            final = reader.final_usage(wrapper) or reader.estimated()
+            if final is not None:
+                yield final
+            yield end
+        finally:
+            if wrapper is not None:
+                await wrapper.aclose()

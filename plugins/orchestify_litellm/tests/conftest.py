@@ -9,8 +9,9 @@ import os
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -24,7 +25,15 @@ from orchestify_core.secret import Secret
 from orchestify_core.testing.fixtures import anthropic_server, openai_server
 from orchestify_core.testing.servers import server_class
 
-__all__ = ["anthropic_server", "api_key", "backend", "build", "openai_server", "provider"]
+__all__ = [
+    "anthropic_server",
+    "api_key",
+    "backend",
+    "backend_for",
+    "build",
+    "openai_server",
+    "provider",
+]
 
 
 @pytest.fixture
@@ -68,3 +77,18 @@ async def provider(backend: Backend, build: Build) -> AsyncIterator[LLMProvider]
     provider = build(backend.model, backend.server.base_url, headers={"X-Team": "search"})
     yield provider
     await provider.aclose()
+
+
+@pytest.fixture
+def backend_for(
+    api_key: str,
+) -> Callable[[str], contextlib.AbstractAsyncContextManager[tuple[Any, str]]]:
+    """``async with backend_for("anthropic") as (server, model)``: a loopback server of that
+    protocol requiring the canary key, and the model string reaching it."""
+
+    @contextlib.asynccontextmanager
+    async def start(name: str) -> AsyncIterator[tuple[Any, str]]:
+        async with server_class(name)(api_key=api_key) as server:
+            yield server, MODELS[name]
+
+    return start

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import socket
+import traceback
 
 import pytest
-from litellm_support import Backend, Build, user
-from orchestify_litellm._errors import redact
+from aiohttp import web
+from litellm_support import ANTHROPIC_MODEL, Backend, Build, RawServer, user
+from orchestify_litellm._errors import RedirectError
 
 from orchestify_core import (
     APIConnectionError,
@@ -22,6 +24,7 @@ from orchestify_core import (
     RateLimitError,
     StreamInterruptedError,
 )
+from orchestify_core.plugin import is_retryable
 from orchestify_core.testing.servers import AnthropicServer, OpenAIServer, Reply
 
 
@@ -180,8 +183,46 @@ async def test_context_window_exceeded(openai_server: OpenAIServer, build: Build
     assert type(info.value.__cause__).__name__ == "ContextWindowExceededError"
 
 
-def test_redact_masks_the_key_and_key_shapes() -> None:
-    """redact() masks the given secret and anything shaped like an API key."""
-    text = redact("key=my-secret-value and sk-ant-abcdefghijkl", ["my-secret-value"])
-    assert "my-secret-value" not in text
+async def test_key_from_the_environment_is_scrubbed(
+    build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without an api_key, LiteLLM reads the backend's key from the environment; a server
+    echoing that key back shows it in no error nor its formatted chain (the plugin names
+    it to the core, which scrubs)."""
+    env_key = "sk-ant-abcdefghijkl-from-env"
+    monkeypatch.setenv("ANTHROPIC_API_KEY", env_key)
+
+    async def echo(request: web.Request) -> web.StreamResponse:
+        body = {"error": {"type": "authentication_error", "message": f"bad key {env_key}"}}
+        return web.json_response(body, status=401)
+
+    async with RawServer(echo) as server:
+        provider = build(ANTHROPIC_MODEL, server.base_url, api_key=None)
+        with pytest.raises(AuthenticationError) as info:
+            await provider.complete(user("hi"))
+        await provider.aclose()
+    assert server.saw_key(env_key)  # LiteLLM did send the environment's key
+    text = "".join(traceback.format_exception(info.value))
+    assert env_key not in text
     assert "abcdefghijkl" not in text
+
+
+def test_redirect_error_is_an_api_error() -> None:
+    """RedirectError is the core's APIError (typed, with a status), not retried."""
+    error = RedirectError("moved", status_code=302, should_retry=False)
+    assert isinstance(error, APIError)
+    assert not is_retryable(error)
+
+
+async def test_per_call_timeout_reaches_the_http_request(backend: Backend, build: Build) -> None:
+    """A provider whose config timeout is 1 s answers a call with timeout=4 whose server
+    takes about 2 s: the call's timeout reaches LiteLLM's HTTP request."""
+    provider = build(backend.model, backend.server.base_url, timeout=1.0)
+    backend.server.enqueue(
+        Reply("slow", first_byte_delay=2.0), Reply("slow too", first_byte_delay=2.0)
+    )
+    response = await provider.complete(user("hi"), timeout=4)
+    assert response.content == "slow"
+    chunks = [c async for c in provider.stream(user("hi"), timeout=4)]
+    assert "".join(chunks) == "slow too"
+    await provider.aclose()

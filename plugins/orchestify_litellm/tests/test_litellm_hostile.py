@@ -18,10 +18,11 @@ from litellm_support import (
     sse_answer,
     user,
 )
-from orchestify_litellm._errors import MalformedResponseError, RedirectError
+from orchestify_litellm._errors import RedirectError
 
 from orchestify_core import LLMProvider, ProviderError, StreamDone, ToolCallComplete
-from orchestify_core.retry import is_retryable
+from orchestify_core.plugin import MalformedResponseError, is_retryable
+from orchestify_core.testing.servers import Reply
 
 ROUTES = {"anthropic": (ANTHROPIC_MODEL, ""), "openai": (OPENAI_MODEL, "/v1")}
 OPENAI_BODY: dict[str, Any] = {
@@ -215,6 +216,45 @@ async def test_unknown_finish_reason_is_kept_raw(build: Build) -> None:
         "other",
         "weird_reason",
     )
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["complete", "stream"])
+@pytest.mark.parametrize("route", ["anthropic", "openai"])
+async def test_unknown_finish_reason_on_both_routes(
+    build: Build, backend_for: Any, route: str, stream: bool
+) -> None:
+    """LiteLLM rewrites an unknown stop reason to 'stop' (and, on Anthropic's route, keeps
+    no trace of it): the plugin reports the backend's own value, normalised to 'other'."""
+    async with backend_for(route) as (server, model):
+        provider = build(model, server.base_url)
+        server.enqueue(Reply("hello", stop_reason="weird_reason"), Reply("fine"))
+        if stream:
+            events = [e async for e in provider.stream_events(user("hi"))]
+            done = events[-1]
+            assert isinstance(done, StreamDone)
+            response = done.response
+        else:
+            response = await provider.complete(user("hi"))
+        normal = await provider.complete(user("hi"))
+        await provider.aclose()
+    assert (response.finish_reason, response.raw_finish_reason) == ("other", "weird_reason")
+    assert normal.finish_reason == "stop"
+
+
+async def test_usage_litellm_made_up_is_estimated(build: Build, backend_for: Any) -> None:
+    """An OpenAI stream with no usage: LiteLLM counts tokens itself for the usage chunk it
+    was asked for; that usage is marked estimated, a reported one is not."""
+    async with backend_for("openai") as (server, model):
+        provider = build(model, server.base_url)
+        server.enqueue(Reply("hello there", usage_fault="missing"), Reply("hello again"))
+        first = [e async for e in provider.stream_events(user("hi"))][-1]
+        second = [e async for e in provider.stream_events(user("hi"))][-1]
+        await provider.aclose()
+    assert isinstance(first, StreamDone)
+    assert isinstance(second, StreamDone)
+    assert first.response.usage.estimated
+    assert first.response.tokens_input > 0
+    assert not second.response.usage.estimated
 
 
 WRONG_SHAPES = {

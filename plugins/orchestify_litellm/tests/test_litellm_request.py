@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from orchestify_litellm._request import build_kwargs, reasoning_effort
+from orchestify_litellm._options import CallSettings, LiteLLMOptions
+from orchestify_litellm._request import build_params, reasoning_effort
 from orchestify_litellm._routing import Route, served_model
 
 from orchestify_core import LLMMessage, RequestValidationError, ToolDefinition
@@ -13,6 +14,15 @@ from orchestify_core.models import CompletionRequest
 
 CLAUDE = Route("anthropic/claude-sonnet-4-5", "anthropic")
 GPT = Route("openai/o3-mini", "openai")
+SETTINGS = CallSettings(
+    api_key=None, api_base=None, extra_headers={}, organization=None, options=LiteLLMOptions()
+)
+
+
+def build_kwargs(
+    request: CompletionRequest, route: Route, *, reasoning: bool, stream: bool
+) -> dict[str, Any]:
+    return build_params(request, SETTINGS, route, reasoning=reasoning, stream=stream)
 
 
 def _request(**fields: Any) -> CompletionRequest:
@@ -82,7 +92,7 @@ def test_default_budget_is_half_of_max_tokens() -> None:
 def test_budget_must_leave_room_for_the_answer() -> None:
     """A thinking budget that is not below max_tokens is refused before sending."""
     request = _request(thinking=True, max_tokens=1024)
-    with pytest.raises(RequestValidationError, match="max_tokens above the thinking budget"):
+    with pytest.raises(RequestValidationError, match=r"below max_tokens \(1024\)"):
         build_kwargs(request, CLAUDE, reasoning=True, stream=False)
 
 
@@ -132,3 +142,10 @@ def test_claude_backends() -> None:
     assert Route("bedrock/anthropic.claude-3-7-sonnet", "bedrock").claude
     assert not Route("bedrock/amazon.nova-pro", "bedrock").claude
     assert not GPT.claude
+
+
+def test_the_request_timeout_is_passed() -> None:
+    """The attempt's timeout (a call's timeout= or the config's) is LiteLLM's timeout."""
+    kwargs = build_kwargs(_request(timeout=42.0), GPT, reasoning=False, stream=False)
+    assert kwargs["timeout"] == 42.0
+    assert (kwargs["num_retries"], kwargs["max_retries"]) == (0, 0)
