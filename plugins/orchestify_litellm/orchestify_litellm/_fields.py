@@ -1,5 +1,8 @@
 """Reading the optional fields of LiteLLM's objects without a failing ``getattr`` per miss.
 
+(A module of its own, which the plugin template has no slot for: both ``_response`` and
+``_stream`` read LiteLLM's pydantic objects, per chunk, and this is the fast way to.)
+
 LiteLLM's responses and stream chunks are pydantic models with ``extra="allow"``: a
 field may sit in the instance ``__dict__`` (declared fields), in the model's extras
 (``content``, ``tool_calls``, ``usage``...), or nowhere (LiteLLM deletes unset optional

@@ -1,5 +1,9 @@
 """Which backend LiteLLM sends a model string to, and what follows from it.
 
+(A module of its own, as the plugin contract foresees for LiteLLM: the other plugins
+serve one backend, this one many, and the route decides messages, thinking, usage and
+clients.)
+
 ``litellm.get_llm_provider`` reads the ``provider/`` prefix (``azure/``, ``ollama/``,
 ``anthropic/``...) or recognises a bare model name (``gpt-4o``). A model it cannot place is
 sent as an OpenAI-compatible model when the provider has a ``base_url`` (the usual case of
