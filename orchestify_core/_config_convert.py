@@ -191,13 +191,25 @@ def _format(exc: BaseException, kind: type | None) -> str:
         allowed = ", ".join(repr(member.value) for member in enum_kind)
         return f"expected one of {allowed} (checked)"
     if isinstance(exc, ValueError | TypeError) and kind is None:
-        # An attrs validator: "'field' must be >= 1: 0" names its field itself.
-        validator = _VALIDATOR.match(str(exc))
-        if validator is not None:
-            field, what, got = validator.groups()
-            detail = f"{what} (got {got})" if got else what
-            return f"{detail} (checked) @ .{field}"
+        return _validator_error(exc) or format_exception(exc, kind)
     return format_exception(exc, kind)
+
+
+def _validator_error(exc: ValueError | TypeError) -> str | None:
+    """An attrs validator's error, at its own field: attrs' validators pass the attribute
+    as the second argument and start their message with the field's name."""
+    field: str | None = None
+    detail = str(exc.args[0]) if exc.args else str(exc)
+    if len(exc.args) > 1 and isinstance(exc.args[1], attrs.Attribute):
+        field = exc.args[1].name
+    validator = _VALIDATOR.match(detail)
+    if validator is not None:
+        field = field or validator.group(1)
+        what, got = validator.group(2), validator.group(3)
+        detail = f"{what} (got {got})" if got else what
+    if field is None:
+        return None
+    return f"{detail} (checked) @ .{field}"
 
 
 def _parse_path(text: str) -> Path:

@@ -30,6 +30,10 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 def _scrub_value(value: Any, secrets: frozenset[str], depth: int = 0) -> Any:
     if isinstance(value, str):
         return scrub(value, secrets)
+    if isinstance(value, bytes | bytearray):  # an error body kept as bytes
+        text = bytes(value).decode("utf-8", errors="replace")
+        scrubbed = scrub(text, secrets)
+        return value if scrubbed == text else scrubbed.encode()
     if depth > 20:
         return value
     if isinstance(value, dict):
@@ -48,13 +52,20 @@ def _links(error: BaseException) -> Iterable[BaseException]:
             continue
         seen.add(id(current))
         yield current
-        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        linked = (
+            current.__cause__,
+            current.__context__,
+            getattr(current, "original_exception", None),
+        )
+        pending.extend(e for e in linked if isinstance(e, BaseException))
         pending.extend(getattr(current, "exceptions", ()))  # exception groups
 
 
 def scrub_exception_chain(error: BaseException, secrets: Iterable[str]) -> None:
     """Scrub ``error`` and every exception chained to it, in place: their ``args``,
-    notes, and the ``message`` / ``body`` style attributes SDK exceptions carry."""
+    notes, and the ``message`` / ``body`` style attributes SDK exceptions carry (bytes
+    included). Chained means ``__cause__``, ``__context__``, an exception group's members and
+    an ``original_exception`` attribute (LiteLLM's wrappers print it from ``__str__``)."""
     wanted = frozenset(s for s in secrets if s)
     if not wanted:
         return

@@ -157,3 +157,24 @@ async def test_a_stray_exception_leaves_no_key_in_the_chain(build_registry: Any)
     assert "KeyError" in text
     assert "sk-scripted-9876" not in text
     assert provider.get_usage().outcomes == {"error": 1}
+
+
+def test_bytes_bodies_and_original_exceptions_are_scrubbed() -> None:
+    secret = "sk-live-bytes-123456"
+
+    class Wrapper(Exception):
+        """Like LiteLLM's wrappers: the original is printed from __str__, not chained."""
+
+        def __init__(self, original: Exception) -> None:
+            super().__init__("stream failed")
+            self.original_exception = original
+
+        def __str__(self) -> str:
+            return f"stream failed: {self.original_exception}"
+
+    inner = ValueError(f"echo {secret}")
+    inner.body = f'{{"error": "{secret}"}}'.encode()  # type: ignore[attr-defined]
+    error = Wrapper(inner)
+    scrub_exception_chain(error, [secret])
+    assert secret not in str(error)
+    assert secret.encode() not in inner.body  # type: ignore[attr-defined]
