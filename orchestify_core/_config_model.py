@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from ._config_ledger import BudgetConfig, LedgerConfig
 from ._config_secrets import mask_values
 from ._paths import Location, Path
 from .models import ModelPrice
@@ -206,6 +207,7 @@ class AgentConfig:
         max_tokens: Default max_tokens for the agent's calls.
         thinking: Whether the agent's calls think by default.
         system: A system prompt the agent's calls start with.
+        tags: Tags recorded in the usage ledger with each of the agent's calls.
     """
 
     provider: str
@@ -214,6 +216,7 @@ class AgentConfig:
     max_tokens: int | None = None
     thinking: bool | None = None
     system: str | None = None
+    tags: Mapping[str, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -229,3 +232,5 @@ class OrchestifyConfig:
 
     providers: ProvidersConfig = ProvidersConfig()
     agents: AgentsConfig = AgentsConfig()
+    ledger: LedgerConfig | None = None
+    budgets: Mapping[str, BudgetConfig] = attrs.field(factory=dict)

@@ -29,6 +29,8 @@ import attrs
 
 from ._config_check import Fail, check, warn_insecure
 from ._config_convert import converter, first_error
+from ._config_ledger import SECTIONS as LEDGER_SECTIONS
+from ._config_ledger import SINGLE_SECTIONS, check_ledger, merge_single_section
 from ._config_model import (
     AgentConfig,
     AgentsConfig,
@@ -91,9 +93,12 @@ def _merge(
         for section, entries in data.items():
             if (section,) in doc_locations:
                 locations[(section,)] = doc_locations[(section,)]
-            if section not in ("providers", "agents"):
+            if section not in ("providers", "agents", *LEDGER_SECTIONS):
                 raise fail((section,), "unknown key (expected 'providers' or 'agents')")
             if entries is None:
+                continue
+            if section in SINGLE_SECTIONS:
+                merge_single_section(section, entries, merged, doc_locations, locations, fail)
                 continue
             if not isinstance(entries, dict):
                 raise fail((section,), f"expected a mapping of {section}")
@@ -149,6 +154,8 @@ def parse_config(
         path, reason = first_error(exc)
         raise fail(path, reason) from None
     check(config, fail)
+    check_ledger(config.ledger, config.budgets, config.providers.providers,
+                 config.agents.agents, fail)  # fmt: skip
     config = _with_origins(config, default_file, locations, from_secrets)
     warn_insecure(config)
     return config
