@@ -74,10 +74,10 @@ def _upper(value: str) -> str:
     return value.upper()
 
 
-def _no_reserved(_: object, __: attrs.Attribute[Any], value: Mapping[str, Any]) -> None:
+def _no_reserved(_: object, attribute: attrs.Attribute[Any], value: Mapping[str, Any]) -> None:
     problem = check_reserved(value, "params")
-    if problem is not None:
-        raise ValueError(problem)
+    if problem is not None:  # the attribute lets the core report it at options.params
+        raise ValueError(problem, attribute)
 
 
 @attrs.frozen
