@@ -48,6 +48,7 @@ def to_scripted(reply: Reply, index: int) -> ScriptedReply:
         error_after_chunks=error_after,
         chunk_size=max(math.ceil(len(text) / chunks), 1),
         delay=reply.event_delay,
+        model=reply.model,
     )
 
 

@@ -16,4 +16,9 @@ class TestClaudeConformance(ProviderConformance):
     )
 
     def provider_settings(self, base_url: str | None) -> dict[str, Any]:
-        return {"type": "anthropic", "default_model": "claude-haiku-4-5", "base_url": base_url}
+        return {
+            "type": "anthropic",
+            "default_model": "claude-haiku-4-5",
+            "base_url": base_url,
+            "options": {"send_temperature": True},  # so the temperature check applies
+        }

@@ -5,12 +5,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import pytest
 from litellm_support import ANTHROPIC_MODEL, OPENAI_MODEL
 
+from orchestify_core import LLMProvider
 from orchestify_core.testing.conformance import Claims, ProviderConformance
+from orchestify_core.testing.servers import LoopbackServer
 
 
-class TestAnthropicBackendConformance(ProviderConformance):
+class _KnownGaps(ProviderConformance):
+    """Checks the plugin fails today, kept visible: a fix makes them pass (strict xfail)."""
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="LiteLLM's stream wrapper names the requested model in every chunk; the "
+        "plugin does not read the model the server reported in the stream",
+    )
+    async def test_served_model_reported(
+        self, provider: LLMProvider, server: LoopbackServer | None
+    ) -> None:
+        await super().test_served_model_reported(provider, server)
+
+
+class TestAnthropicBackendConformance(_KnownGaps):
     """``anthropic/claude-sonnet-4-5`` through LiteLLM, against the Anthropic server."""
 
     protocol: ClassVar[str | None] = "anthropic"
@@ -22,7 +39,7 @@ class TestAnthropicBackendConformance(ProviderConformance):
         return {"type": "litellm", "default_model": ANTHROPIC_MODEL, "base_url": base_url}
 
 
-class TestOpenAIBackendConformance(ProviderConformance):
+class TestOpenAIBackendConformance(_KnownGaps):
     """``openai/gpt-4o`` through LiteLLM, against the OpenAI server."""
 
     protocol: ClassVar[str | None] = "openai"
