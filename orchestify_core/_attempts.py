@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ._boundary import attempt_error
+from ._metering import open_scope, record_attempt
 from .errors import (
     AllProvidersFailedError,
     APIConnectionError,
@@ -54,6 +55,7 @@ from .tokens import Usage
 from .usage import Attempt, Outcome
 
 if TYPE_CHECKING:
+    from .ledger import CallLabels, Hold
     from .provider import LLMProvider
 
 __all__ = ["AttemptResult", "CallSettings", "complete_attempt", "drive", "stream_attempt"]
@@ -67,15 +69,18 @@ class CallSettings:
 
     max_retries: int | None = None
     fallbacks: Sequence[LLMProvider] | None = None
+    labels: CallLabels | None = None  # agent and tags, for the usage ledger
     attempts: int = 0  # attempts made so far, across retries and fallbacks
 
 
 @attrs.define
 class AttemptResult:
-    """How one attempt ended: ``response``, or ``error`` (which the driver may retry)."""
+    """How one attempt ended: ``response``, or ``error`` (which the driver may retry);
+    ``labels`` say whom the attempt is for (the usage ledger records them)."""
 
     error: ProviderError | None = None
     response: LLMResponse | None = None
+    labels: CallLabels | None = None
 
 
 AttemptFn = Callable[
@@ -87,16 +92,30 @@ AttemptFn = Callable[
 
 
 class AttemptScope:
-    """One admitted attempt: its breaker ticket and start time, accounted exactly once."""
+    """One admitted attempt: its breaker ticket and start time, accounted exactly once.
 
-    __slots__ = ("done", "provider", "request", "started", "ticket")
+    With a usage ledger, ``hold`` is the attempt's budget reservation (taken before the
+    scope, see :func:`open_scope`) and ``settling`` the ledger's write of the attempt,
+    started where it is accounted.
+    """
 
-    def __init__(self, provider: LLMProvider, request: CompletionRequest) -> None:
+    __slots__ = ("done", "hold", "labels", "provider", "request", "settling", "started", "ticket")
+
+    def __init__(
+        self,
+        provider: LLMProvider,
+        request: CompletionRequest,
+        hold: Hold | None = None,
+        labels: CallLabels | None = None,
+    ) -> None:
         self.provider = provider
         self.request = request
         self.ticket = provider._breaker.before_call()
         self.started = time.perf_counter()
         self.done = False
+        self.hold = hold
+        self.labels = labels
+        self.settling: asyncio.Task[None] | None = None
 
     def finish(
         self,
@@ -111,12 +130,21 @@ class AttemptScope:
         self.done = True
         provider = self.provider
         try:
-            return _account(
+            cost, latency = _account(
                 provider, self.request, outcome, usage, self.started, error, served_model
             )
+            if provider._meter is not None:
+                self.settling = record_attempt(self, outcome, usage, cost, latency, error,
+                                               served_model)  # fmt: skip
+            return cost, latency
         finally:
             verdict = asyncio.CancelledError() if outcome is Outcome.CANCELLED else error
             provider._breaker.after_call(self.ticket, verdict)
+
+    async def settled(self) -> None:
+        """Wait until the ledger holds this attempt (a cancelled caller does not stop it)."""
+        if self.settling is not None:
+            await asyncio.shield(self.settling)
 
     def succeed(self, response: LLMResponse, usage: Usage) -> LLMResponse:
         """Account a completed attempt and fill in what the core knows of the response."""
@@ -203,7 +231,10 @@ async def complete_attempt(
     provider: LLMProvider, request: CompletionRequest, result: AttemptResult
 ) -> AsyncGenerator[StreamEvent, None]:
     """One ``orchestify_complete`` attempt (yields nothing; the result is in ``result``)."""
-    scope = AttemptScope(provider, request)
+    if provider._meter is None:
+        scope = AttemptScope(provider, request)
+    else:
+        scope = await open_scope(provider, request, result)
     deadline: Deadline | None = None
     try:
         awaitable = provider._hooks.orchestify_complete(provider=provider._context, request=request)
@@ -227,6 +258,8 @@ async def complete_attempt(
         raise
     except Exception as exc:
         _settle(result, scope.failed(exc, Usage()))
+    if scope.settling is not None:
+        await scope.settled()
     return
     yield  # type: ignore[unreachable]  # an async generator, like stream_attempt
 
@@ -241,7 +274,10 @@ async def stream_attempt(
     stream is read past its StreamEnd to its own end, so that its SDK finishes the HTTP
     body and the connection goes back to the pool instead of closing.
     """
-    scope = AttemptScope(provider, request)
+    if provider._meter is None:
+        scope = AttemptScope(provider, request)
+    else:
+        scope = await open_scope(provider, request, result)
     acc = StreamAccumulator()
     text = acc.text
     deadline = Deadline(request.timeout)
@@ -288,6 +324,8 @@ async def stream_attempt(
         close = getattr(events, "aclose", None)
         if close is not None:
             await close()
+    if scope.settling is not None:
+        await scope.settled()
     for complete in acc.completed_tool_calls:
         yield complete
 
@@ -398,7 +436,7 @@ async def _with_retries(
     limit = provider._retry.max_retries if settings.max_retries is None else settings.max_retries
     retry_number = 0
     while True:
-        result = AttemptResult()
+        result = AttemptResult(labels=settings.labels)
         settings.attempts += 1
         events = attempt(provider, request, result)
         try:

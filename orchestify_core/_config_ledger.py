@@ -21,7 +21,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -43,7 +43,18 @@ __all__ = [
     "merge_single_section",
 ]
 
-Fail = Callable[[Path, str], ConfigError]
+
+#: Reports a problem at a key path: returns None (checking goes on) or the ConfigError to
+#: raise (the first problem stops).
+Report = Callable[[Path, str], "ConfigError | None"]
+
+
+def _say(report: Report, path: Path, reason: str) -> None:
+    """Report a problem; raise it if the reporter hands back an error to raise."""
+    error = report(path, reason)
+    if isinstance(error, BaseException):
+        raise error
+
 
 #: Top-level sections that hold one mapping of settings (not named entries).
 SINGLE_SECTIONS = ("ledger",)
@@ -76,6 +87,8 @@ class LedgerConfig:
         fsync: SQLite: sync the file on every record (survives power loss, slower).
         when_unavailable: What calls do while the store cannot be reached.
         timeout: Seconds a store operation may take before it counts as unavailable.
+        lease_grace: Seconds a call's reservation outlives its timeout; after that a
+            reservation a killed worker left behind no longer counts.
         options: Settings of a third-party backend.
     """
 
@@ -86,6 +99,7 @@ class LedgerConfig:
     fsync: bool = False
     when_unavailable: StoreFailurePolicy = "refuse"
     timeout: float = 5.0
+    lease_grace: float = 30.0
     options: Mapping[str, Any] = attrs.field(factory=dict)
 
     def __repr__(self) -> str:
@@ -141,15 +155,17 @@ def merge_single_section(
     merged: dict[str, Any],
     doc_locations: Mapping[Path, Location],
     locations: dict[Path, Location],
-    fail: Fail,
+    report: Report,
 ) -> None:
     """Merge a one-mapping section (``ledger:``) of one document; twice is an error."""
     if not isinstance(entries, dict):
-        raise fail((section,), f"expected a mapping of {section} settings")
+        _say(report, (section,), f"expected a mapping of {section} settings")
+        return
     if section in merged:
         first = locations[(section,)]
         locations[(section,)] = doc_locations[(section,)]
-        raise fail((section,), f"defined twice (first at {first[0]}:{first[1]})")
+        _say(report, (section,), f"defined twice (first at {first[0]}:{first[1]})")
+        return
     merged[section] = entries
     locations.update({p: loc for p, loc in doc_locations.items() if p[:1] == (section,)})
 
@@ -157,81 +173,108 @@ def merge_single_section(
 def check_ledger(
     ledger: LedgerConfig | None,
     budgets: Mapping[str, BudgetConfig],
-    providers: Mapping[str, object],
+    providers: Collection[str],
     agents: Mapping[str, Any],
-    fail: Fail,
+    report: Report,
 ) -> None:
-    """Raise the first problem of the ledger, budgets and agents' tags, as ``fail``."""
+    """Report every problem of the ledger, budgets and agents' tags, as ``report(path, reason)``.
+
+    :param providers: Every provider id the config defines.
+    """
     if ledger is not None:
-        _check_store(ledger, fail)
+        _check_store(ledger, report)
     for name, budget in budgets.items():
-        _check_budget(name, budget, providers, agents, fail)
+        _check_budget(name, budget, providers, agents, report)
     for aid, agent in agents.items():
         for key, value in getattr(agent, "tags", {}).items():
-            _check_tag(("agents", aid, "tags", key), key, value, fail)
+            _check_tag(("agents", aid, "tags", key), key, value, report)
 
 
-def _check_store(ledger: LedgerConfig, fail: Fail) -> None:
+def _check_store(ledger: LedgerConfig, report: Report) -> None:
     if not ledger.backend:
-        raise fail(("ledger", "backend"), "must not be empty")
+        _say(report, ("ledger", "backend"), "must not be empty")
     if ledger.backend == "redis" and ledger.url is None:
-        raise fail(("ledger", "url"), "the redis backend needs a url (redis://host:port/db)")
+        _say(report, ("ledger", "url"), "the redis backend needs a url (redis://host:port/db)")
     if ledger.url is not None:
         scheme = ledger.url.get_secret_value().partition("://")[0]
         if scheme not in ("redis", "rediss", "unix"):
-            raise fail(("ledger", "url"), "must be a redis://, rediss:// or unix:// URL")
+            _say(report, ("ledger", "url"), "must be a redis://, rediss:// or unix:// URL")
     if ledger.timeout <= 0:
-        raise fail(("ledger", "timeout"), "must be a positive number of seconds")
+        _say(report, ("ledger", "timeout"), "must be a positive number of seconds")
+    if ledger.lease_grace < 0:
+        _say(report, ("ledger", "lease_grace"), "must not be negative")
     if not _TAG.fullmatch(ledger.prefix):
-        raise fail(("ledger", "prefix"), "must be 1 to 64 letters, digits or _.:@/-")
+        _say(report, ("ledger", "prefix"), "must be 1 to 64 letters, digits or _.:@/-")
 
 
 def _check_budget(
     name: str,
     budget: BudgetConfig,
-    providers: Mapping[str, object],
+    providers: Collection[str],
     agents: Mapping[str, Any],
-    fail: Fail,
+    report: Report,
 ) -> None:
     base: Path = ("budgets", name)
     if not _TAG.fullmatch(name):
-        raise fail(base, "a budget name must be 1 to 64 letters, digits or _.:@/-")
+        _say(report, base, "a budget name must be 1 to 64 letters, digits or _.:@/-")
     if budget.limit_usd is None and budget.limit_tokens is None:
-        raise fail(base, "needs limit_usd, limit_tokens or both")
+        _say(report, base, "needs limit_usd, limit_tokens or both")
     if budget.limit_tokens is not None and budget.limit_tokens < 1:
-        raise fail((*base, "limit_tokens"), "must be a positive integer")
+        _say(report, (*base, "limit_tokens"), "must be a positive integer")
     if budget.limit_usd is not None and budget.limit_usd <= 0:
-        raise fail((*base, "limit_usd"), "must be more than 0")
-    _check_timezone(budget.timezone, (*base, "timezone"), fail)
+        _say(report, (*base, "limit_usd"), "must be more than 0")
+    _check_timezone(budget.timezone, (*base, "timezone"), report)
     for index, threshold in enumerate(budget.alerts):
         if not 0 < threshold <= 1:
-            raise fail((*base, "alerts", index), "must be a fraction above 0 and at most 1")
+            _say(report, (*base, "alerts", index), "must be a fraction above 0 and at most 1")
     scope = budget.scope
     if scope.provider is not None and scope.provider not in providers:
         configured = ", ".join(sorted(providers)) or "none"
-        raise fail((*base, "scope", "provider"),
+        _say(report, (*base, "scope", "provider"),
                    f"unknown provider {scope.provider!r} (configured: {configured})")  # fmt: skip
     if scope.agent is not None and scope.agent not in agents:
         configured = ", ".join(sorted(agents)) or "none"
-        raise fail((*base, "scope", "agent"),
+        _say(report, (*base, "scope", "agent"),
                    f"unknown agent {scope.agent!r} (configured: {configured})")  # fmt: skip
     for key, value in scope.tag.items():
-        _check_tag((*base, "scope", "tag", key), key, value, fail)
+        _check_tag((*base, "scope", "tag", key), key, value, report)
 
 
-def _check_timezone(name: str, path: Path, fail: Fail) -> None:
+def _check_timezone(name: str, path: Path, report: Report) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise fail(
-            path, f"unknown time zone {name[:60]!r} (an IANA name: UTC, Europe/Paris)"
-        ) from None
+        _say(report, path, f"unknown time zone {name[:60]!r} (an IANA name: UTC, Europe/Paris)")
 
 
-def _check_tag(path: Path, key: str, value: str, fail: Fail) -> None:
+def _check_tag(path: Path, key: str, value: str, report: Report) -> None:
     if not _TAG.fullmatch(key):
-        raise fail(path, "a tag name must be 1 to 64 letters, digits or _.:@/-")
+        _say(report, path, "a tag name must be 1 to 64 letters, digits or _.:@/-")
     if len(value) > 256 or any(ord(c) < 32 for c in value):
-        raise fail(path, "a tag value must be at most 256 printable characters")
+        _say(report, path, "a tag value must be at most 256 printable characters")
+
+
+def structure_ledger_sections(
+    tree: Mapping[str, Any], report: Callable[[Path, str], Any]
+) -> tuple[LedgerConfig | None, dict[str, BudgetConfig]]:
+    """The ``ledger:`` section and each budget structured on its own (every problem shows)."""
+    from ._config_convert import all_errors, converter
+
+    conv = converter()
+    ledger: LedgerConfig | None = None
+    if tree.get("ledger") is not None:
+        try:
+            ledger = conv.structure(tree["ledger"], LedgerConfig)
+        except Exception as exc:  # cattrs raises exception groups of many kinds
+            for path, reason in all_errors(exc, LedgerConfig):
+                report(("ledger", *path), reason)
+    budgets: dict[str, BudgetConfig] = {}
+    for name, entry in (tree.get("budgets") or {}).items():
+        try:
+            budgets[name] = conv.structure(entry, BudgetConfig)
+        except Exception as exc:
+            for path, reason in all_errors(exc, BudgetConfig):
+                report(("budgets", name, *path), reason)
+    return ledger, budgets

@@ -17,6 +17,8 @@ in a message.
     ├── AgentNotFoundError (KeyError)         unknown agent id
     ├── RequestValidationError (ValueError)   a request the model cannot take, caught before sending
     │   └── UnsupportedCapabilityError        tools / images / thinking to a model without them
+    ├── BudgetExceededError                   a budget refused a call before it was sent
+    ├── LedgerUnavailableError                the ledger's store is down and calls are refused
     └── ProviderError                         a call to a provider failed
         ├── APIConnectionError                the provider could not be reached
         │   └── APITimeoutError               no complete answer in time
@@ -47,10 +49,12 @@ __all__ = [
     "AllProvidersFailedError",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetExceededError",
     "CircuitOpenError",
     "ConfigError",
     "DuplicatePluginError",
     "InternalServerError",
+    "LedgerUnavailableError",
     "MalformedResponseError",
     "NotFoundError",
     "OrchestifyError",
@@ -372,3 +376,29 @@ def error_for_status(status_code: int) -> type[APIError]:
     if status_code >= 500:
         return InternalServerError
     return APIError
+
+
+class BudgetExceededError(OrchestifyError):
+    """A call was refused before anything was sent: its worst case does not fit a budget,
+    or its model has no known price under a USD budget that refuses unpriced calls.
+
+    Not a ProviderError: it is neither retried nor failed over.
+
+    Attributes:
+        budget: The budget's name.
+        period: The budget's period (``month 2025-06``).
+        provider_id: The provider the call was for.
+    """
+
+    def __init__(
+        self, message: str, *, budget: str, period: str, provider_id: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.budget = budget
+        self.period = period
+        self.provider_id = provider_id
+
+
+class LedgerUnavailableError(OrchestifyError):
+    """The usage ledger's store cannot be reached and its policy (``when_unavailable:
+    refuse``) says not to send calls it cannot account: the call was not sent."""

@@ -36,8 +36,11 @@ from .events import StreamEvent
 from .models import CompletionRequest, HealthStatus, LLMResponse, ModelCapabilities, ModelPrice
 
 if TYPE_CHECKING:
+    from ._config_ledger import LedgerConfig
+    from .budgets import BudgetAlert
     from .protocols import AttemptRecord, CircuitBreakerProtocol, RetryPolicyProtocol
     from .provider import LLMProvider
+    from .store import LedgerStore
 
 PROJECT_NAME = "orchestify"
 
@@ -261,4 +264,31 @@ def orchestify_circuit_breaker(provider: ProviderContext) -> CircuitBreakerProto
     ticket`` and ``after_call(ticket, error)``, called exactly once per admitted attempt.
 
     Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def orchestify_ledger_store(config: LedgerConfig) -> LedgerStore | None:
+    """Make the usage ledger's store for the config's ``ledger:`` section.
+
+    Called once per registry built from a config with a ``ledger:`` (or ``budgets:``)
+    section. Return a :class:`~orchestify_core.store.LedgerStore` for a ``backend`` name
+    you provide (read your settings from ``config.options``), or None for another name: the
+    core's own backends (``memory``, ``sqlite``, ``redis``) answer last. Do no I/O here;
+    connect on first use. The store's ``reserve`` must be atomic across every process
+    sharing it (see docs/ledger.md).
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec
+def orchestify_budget_alert(alert: BudgetAlert) -> None:
+    """Observe a budget passing one of its alert thresholds.
+
+    Called once per budget, threshold and period across every process sharing the ledger
+    (the store claims each alert once), after the attempt that crossed it was recorded. The
+    core also logs it as a WARNING. ``alert.status`` holds the spend, what is reserved, the
+    spend rate and the projected end-of-period spend. Keep it cheap: it runs on the event
+    loop of the call that crossed the threshold.
     """

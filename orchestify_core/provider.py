@@ -14,18 +14,17 @@ import copy
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 import pluggy
 
 from ._attempts import CallSettings, complete_attempt, drive, stream_attempt
+from ._client_start import start_client
 from .config import ProviderConfig, parse_config
 from .context import ProviderContext
 from .errors import (
     APIConnectionError,
-    ConfigError,
-    OrchestifyError,
     ProviderError,
     RequestValidationError,
 )
@@ -45,6 +44,9 @@ from .scrub import scrub
 from .secret import Secret
 from .streaming import EventStream, TextStream
 from .usage import TokenUsage, UsageLedger
+
+if TYPE_CHECKING:
+    from .ledger import Ledger
 
 __all__ = ["CallDefaults", "LLMProvider"]
 
@@ -91,7 +93,7 @@ class LLMProvider:
         )
         for value in _config_secrets(config):
             self._context.add_secret(value)
-        self._start_client()
+        start_client(host, self._hooks, self._context)
         self._ledger = UsageLedger()
         self._retry = self._hooks.orchestify_retry_policy(provider=self._context)
         self._breaker = self._hooks.orchestify_circuit_breaker(provider=self._context)
@@ -100,6 +102,9 @@ class LLMProvider:
         self._valid_models: set[str] = set()
         self._fallbacks: tuple[LLMProvider, ...] = ()
         self._defaults = CallDefaults()
+        self._meter: Ledger | None = None
+        self._agent: str | None = None
+        self._tags: Mapping[str, str] = {}
         self.validate_model(config.default_model)
 
     def _options(self, config: ProviderConfig, provider_id: str) -> Any:
@@ -110,34 +115,6 @@ class LLMProvider:
         from .config import structure_options
 
         return structure_options(options_class, config, provider_id)
-
-    def _start_client(self) -> None:
-        """Create the first client; any failure becomes one error naming the provider."""
-        context = self._context
-
-        def create() -> Any:  # also for each further event loop's client
-            client = self._hooks.orchestify_create_client(provider=context)
-            for name in ("api_key", "auth_token"):  # what the SDKs may read from the env
-                context.add_secret(getattr(client, name, None))
-            return client
-
-        try:
-            client = context.start_clients(create)
-        except OrchestifyError:
-            raise
-        except Exception as exc:
-            detail = scrub(f"{type(exc).__name__}: {exc}", context.secrets)
-            raise ConfigError(
-                f"the {context.provider_type!r} plugin could not build its client: {detail}",
-                path=f"providers.{context.provider_id}",
-            ) from None
-        if client is None:
-            owner = self._host.owner(context.provider_type)
-            who = owner.describe() if owner is not None else repr(context.provider_type)
-            raise ConfigError(
-                f"{who} did not create a client (orchestify_create_client returned None)",
-                path=f"providers.{context.provider_id}",
-            )
 
     @classmethod
     def _config_from_settings(
@@ -193,11 +170,23 @@ class LLMProvider:
         max_tokens: int | None = None,
         thinking: bool | None = None,
         system: str | None = None,
+        agent: str | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> LLMProvider:
-        """A view of this provider with other defaults; it shares client, usage and breaker."""
+        """A view of this provider with other defaults; it shares client, usage and breaker.
+
+        ``agent`` and ``tags`` are recorded in the usage ledger with the view's calls (the
+        tags are added to those a call passes itself).
+        """
         if model is not None:
             self.validate_model(model)
         view = copy.copy(self)
+        if agent is not None:
+            view._agent = agent
+        if tags is not None:
+            from .ledger import checked_tags
+
+            view._tags = {**self._tags, **checked_tags(tags)}
         old = self._defaults
         view._defaults = CallDefaults(
             model=old.model if model is None else model,
@@ -207,6 +196,33 @@ class LLMProvider:
             system=old.system if system is None else system,
         )
         return view
+
+    def set_ledger(self, ledger: Ledger | None) -> None:
+        """Record this provider's attempts in ``ledger`` and hold its calls to its budgets
+        (the registry sets it from the config's ``ledger:`` and ``budgets:``)."""
+        self._meter = ledger
+
+    @property
+    def ledger(self) -> Ledger | None:
+        """The usage ledger the provider records in, if any."""
+        return self._meter
+
+    def _settings(
+        self,
+        max_retries: int | None,
+        fallbacks: Sequence[LLMProvider] | None,
+        tags: Mapping[str, str] | None,
+    ) -> CallSettings:
+        if self._meter is None and tags is None:  # the hot path without a ledger
+            return CallSettings(max_retries, fallbacks)
+        from .ledger import CallLabels, checked_tags
+
+        if tags is not None:
+            tags = checked_tags(tags)
+        if self._meter is None:  # nothing records the labels
+            return CallSettings(max_retries, fallbacks)
+        merged = self._tags if tags is None else {**self._tags, **tags}
+        return CallSettings(max_retries, fallbacks, CallLabels(self._agent, merged))
 
     def set_fallbacks(self, providers: Sequence[LLMProvider]) -> None:
         """Providers to fail over to, in order (the registry sets them from config)."""
@@ -332,6 +348,7 @@ class LLMProvider:
         max_retries: int | None = None,
         fallbacks: Sequence[LLMProvider] | None = None,
         extra: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> LLMResponse:
         """Complete a conversation.
 
@@ -349,7 +366,10 @@ class LLMProvider:
         :param max_retries: Retries on this provider (default: the config's).
         :param fallbacks: Providers to fail over to (default: the config's ``fallbacks``).
         :param extra: Provider-specific parameters, passed to the plugin unchanged.
+        :param tags: Tags recorded in the usage ledger with this call (``{"user": ...}``);
+            budgets scoped to a tag cover the call.
         :raises RequestValidationError: before anything is sent, if the request is invalid.
+        :raises BudgetExceededError: before anything is sent, if a budget refuses the call.
         :raises ProviderError: if the call failed on every attempt and fallback.
         """
         args = CallArgs(
@@ -357,7 +377,7 @@ class LLMProvider:
             tool_choice, thinking_budget, stop, extra,
         )  # fmt: skip
         request = self._request(args, timeout)
-        settings = CallSettings(max_retries, fallbacks)
+        settings = self._settings(max_retries, fallbacks, tags)
         async for event in drive(self, request, settings, complete_attempt):
             if type(event) is StreamDone:
                 return event.response
@@ -391,6 +411,7 @@ class LLMProvider:
         max_retries: int | None = None,
         fallbacks: Sequence[LLMProvider] | None = None,
         extra: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> TextStream:
         """Stream the answer's text: ``async for chunk in provider.stream(...)``.
 
@@ -405,7 +426,7 @@ class LLMProvider:
             tool_choice, thinking_budget, stop, extra,
         )  # fmt: skip
         request = self._request(args, timeout)
-        settings = CallSettings(max_retries, fallbacks)
+        settings = self._settings(max_retries, fallbacks, tags)
         return TextStream(drive(self, request, settings, stream_attempt))
 
     def stream_events(
@@ -424,6 +445,7 @@ class LLMProvider:
         max_retries: int | None = None,
         fallbacks: Sequence[LLMProvider] | None = None,
         extra: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> EventStream:
         """Like :meth:`stream`, yielding typed events: TextDelta, ThinkingDelta,
         ToolCallDelta, ToolCallComplete, UsageEvent, and a final StreamDone."""
@@ -432,7 +454,7 @@ class LLMProvider:
             tool_choice, thinking_budget, stop, extra,
         )  # fmt: skip
         request = self._request(args, timeout)
-        settings = CallSettings(max_retries, fallbacks)
+        settings = self._settings(max_retries, fallbacks, tags)
         return EventStream(drive(self, request, settings, stream_attempt))
 
     # ------------------------------------------------------------------ lifecycle

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -22,6 +22,9 @@ from .models import HealthStatus
 from .plugins import as_host, default_plugin_manager, ensure_provider_type
 from .provider import LLMProvider
 from .usage import TokenUsage
+
+if TYPE_CHECKING:
+    from .ledger import Ledger
 
 __all__ = ["ProviderRegistry"]
 
@@ -91,6 +94,7 @@ class ProviderRegistry:
         self._providers: dict[str, LLMProvider] = {}
         self._manager = plugin_manager
         self._agents = agents or AgentsConfig()
+        self._ledger: Ledger | None = None
 
     @property
     def plugin_manager(self) -> pluggy.PluginManager:
@@ -121,11 +125,15 @@ class ProviderRegistry:
         :raises ConfigError: a provider's settings are not valid for its plugin.
         :raises PluginError: a type is unknown, claimed twice, or its plugin is broken.
         """
-        agents = None
+        agents = ledger = None
+        manager = as_host(plugin_manager or default_plugin_manager())
         if isinstance(providers_config, OrchestifyConfig):
             agents = providers_config.agents
+            if providers_config.ledger is not None or providers_config.budgets:
+                from .ledger import Ledger
+
+                ledger = Ledger.from_config(providers_config, manager)
             providers_config = providers_config.providers
-        manager = as_host(plugin_manager or default_plugin_manager())
         registry = cls(plugin_manager=manager, agents=agents)
         built: dict[str, LLMProvider] = {}
         try:
@@ -136,7 +144,9 @@ class ProviderRegistry:
             raise
         for provider in built.values():
             provider.set_fallbacks([built[f] for f in provider.config.fallbacks])
+            provider.set_ledger(ledger)
         registry._providers = built
+        registry._ledger = ledger
         if validate_connectivity:
             try:
                 asyncio.get_running_loop()
@@ -194,6 +204,8 @@ class ProviderRegistry:
             max_tokens=agent.max_tokens,
             thinking=agent.thinking,
             system=agent.system,
+            agent=agent_id,
+            tags=agent.tags,
         )
 
     def list_providers(self) -> list[str]:
@@ -227,6 +239,11 @@ class ProviderRegistry:
             "total": _usage_row(total),
         }
 
+    @property
+    def ledger(self) -> Ledger | None:
+        """The usage ledger of the config's ``ledger:`` / ``budgets:`` (None without them)."""
+        return self._ledger
+
     def reset_all_usage(self) -> None:
         for provider in self._providers.values():
             provider.reset_usage()
@@ -247,8 +264,10 @@ class ProviderRegistry:
             raise APIConnectionError(f"health check failed: {detail}")
 
     async def aclose(self) -> None:
-        """Close every provider's client."""
+        """Close every provider's client, then the usage ledger (writing what is pending)."""
         await asyncio.gather(*(p.aclose() for p in self._providers.values()))
+        if self._ledger is not None:
+            await self._ledger.aclose()
 
     async def __aenter__(self) -> ProviderRegistry:
         return self
