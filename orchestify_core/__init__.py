@@ -28,10 +28,12 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BudgetExceededError,
     CircuitOpenError,
     ConfigError,
     DuplicatePluginError,
     InternalServerError,
+    LedgerUnavailableError,
     MalformedResponseError,
     NotFoundError,
     OrchestifyError,
@@ -154,6 +156,22 @@ __all__ = [
     "load_config",
     "loads_config",
 ]
+__all__ += [
+    "BudgetAlert",
+    "BudgetExceededError",
+    "BudgetStatus",
+    "Ledger",
+    "LedgerStore",
+    "LedgerUnavailableError",
+]
+
+# The ledger's names, imported on first use (a provider without a ledger never needs them).
+_LAZY = {
+    "BudgetAlert": "budgets",
+    "BudgetStatus": "budgets",
+    "Ledger": "ledger",
+    "LedgerStore": "store",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -161,4 +179,8 @@ def __getattr__(name: str) -> Any:
         from importlib.metadata import version
 
         return version("orchestify-core")
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
