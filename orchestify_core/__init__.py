@@ -94,6 +94,9 @@ __all__ = [
     "Attempt",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetAlert",
+    "BudgetExceededError",
+    "BudgetStatus",
     "CircuitBreakerConfig",
     "CircuitOpenError",
     "CompletionRequest",
@@ -107,6 +110,9 @@ __all__ = [
     "LLMMessage",
     "LLMProvider",
     "LLMResponse",
+    "Ledger",
+    "LedgerStore",
+    "LedgerUnavailableError",
     "MalformedResponseError",
     "ModelCapabilities",
     "ModelPrice",
@@ -156,15 +162,6 @@ __all__ = [
     "load_config",
     "loads_config",
 ]
-__all__ += [
-    "BudgetAlert",
-    "BudgetExceededError",
-    "BudgetStatus",
-    "Ledger",
-    "LedgerStore",
-    "LedgerUnavailableError",
-]
-
 # The ledger's names, imported on first use (a provider without a ledger never needs them).
 _LAZY = {
     "BudgetAlert": "budgets",

@@ -90,7 +90,8 @@ def test_four_processes_never_overspend_one_budget(
 
     assert set(outcomes) <= {"ok", "refused"}, outcomes
     assert outcomes["ok"] + outcomes["refused"] == PROCESSES * CALLS
-    assert outcomes["refused"] > 0 and outcomes["ok"] > 0
+    assert outcomes["refused"] > 0
+    assert outcomes["ok"] > 0
     requests_seen = server.control.state()["requests_received"] - before
     # Every refused call was refused before it reached the server.
     assert requests_seen == outcomes["ok"]
@@ -112,7 +113,8 @@ def test_four_processes_never_overspend_one_budget(
     assert status.spent_usd == total
     overshoot = max(status.spent_usd - LIMIT, Decimal(0))
     assert overshoot == 0
-    assert status.reserved_usd == 0 and status.in_flight == 0
+    assert status.reserved_usd == 0
+    assert status.in_flight == 0
     print(
         f"\n[{kind}] {PROCESSES}x{CALLS} calls: {outcomes['ok']} sent, {outcomes['refused']} "
         f"refused; spent ${status.spent_usd} of ${LIMIT} "
