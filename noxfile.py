@@ -1,9 +1,10 @@
 """Development sessions: ``nox`` runs the full check; ``nox -s <name>`` runs one.
 
-Default sessions:
-- tests: the core and every plugin installed together, every test suite.
-- claude / openai / litellm: each plugin installed alone with the core; its tests pass and
-  the other plugins' SDKs are not even installed.
+Every test runs once:
+- tests: the core and every plugin installed together; the suites of ``tests/`` (the
+  core, the CLI, reliability, security, the servers, the demo across every plugin).
+- claude / openai / litellm: each plugin installed alone with the core, its own test
+  suite; the other plugins' SDKs are not even installed, which proves it needs none.
 - lint: ruff (lint and format check).
 - typecheck: mypy --strict over every package.
 
@@ -46,13 +47,11 @@ def _pytest(session: nox.Session, *paths: str) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Every test suite, with the core and all plugins installed."""
+    """The suites of tests/, with the core and all plugins installed (each plugin's own
+    suite runs in that plugin's session, alone)."""
     plugin_paths = [path for path, _ in PLUGINS.values()]
     session.install(*_editable(".[testing]", *plugin_paths, *TEST_PLUGINS), *TEST_DEPS)
     _pytest(session, "tests")
-    for path in plugin_paths:
-        if os.path.isdir(f"{path}/tests"):
-            _pytest(session, f"{path}/tests")
 
 
 def _plugin_alone(session: nox.Session, name: str) -> None:

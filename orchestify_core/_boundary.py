@@ -9,6 +9,9 @@ overrun) becomes :class:`MalformedResponseError`, which is retried and may fail 
 original stays as ``__cause__``. The result and its whole chain are scrubbed of the
 provider's secrets.
 
+A connection error or timeout names the URL it could not reach, the same way for every
+plugin: ``... (at http://127.0.0.1:11434/v1)``.
+
 Only :class:`RequestValidationError` (the plugin refused the request before sending) and
 other orchestify errors (a broken plugin) pass through as they are: retrying them cannot
 help. Cancellation and interpreter exits are never caught.
@@ -18,7 +21,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .errors import APITimeoutError, MalformedResponseError, OrchestifyError, ProviderError
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    MalformedResponseError,
+    OrchestifyError,
+    ProviderError,
+)
 from .scrub import scrub, scrub_exception_chain
 
 if TYPE_CHECKING:
@@ -47,6 +56,8 @@ def attempt_error(
             f"{type(exc).__name__}: {detail}"
         )
         error.__cause__ = exc
+    if isinstance(error, APIConnectionError):
+        _name_endpoint(error, context)
     if isinstance(error, ProviderError):
         if error.provider_id is None:
             error.provider_id = context.provider_id
@@ -54,3 +65,19 @@ def attempt_error(
             error.model = model
     scrub_exception_chain(error, secrets)
     return error
+
+
+def endpoint_of(context: ProviderContext) -> str | None:
+    """The URL the provider's requests go to: its client's ``base_url`` (the SDK's default
+    when the config sets none), else the config's ``base_url``."""
+    url = getattr(context.client, "base_url", None) or context.config.base_url
+    return str(url).rstrip("/") if url else None
+
+
+def _name_endpoint(error: APIConnectionError, context: ProviderContext) -> None:
+    """Every plugin's connection errors and timeouts end alike: ``... (at <url>)``."""
+    url = endpoint_of(context)
+    if url is None or url in error.message:
+        return
+    error.message = f"{error.message} (at {url})"
+    error.args = (error.message, *error.args[1:])

@@ -2,8 +2,8 @@
 
 Scalars are strict (a boolean is not an int, ``"yes"`` is not a boolean), integers have at
 most 18 digits, numbers must be finite and prices must lie between 0 and
-:data:`MAX_PRICE` USD per million tokens. :func:`first_error` turns cattrs' exception groups
-into one ``(key path, reason)``, suggesting a close key for an unknown one.
+:data:`MAX_PRICE` USD per million tokens. :func:`all_errors` turns cattrs' exception groups
+into ``(key path, reason)`` pairs, suggesting a close key for an unknown one.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from .secret import MASK, Secret
 if TYPE_CHECKING:
     import cattrs
 
-__all__ = ["MAX_INT", "MAX_PRICE", "converter", "first_error"]
+__all__ = ["MAX_INT", "MAX_PRICE", "all_errors", "converter", "first_error"]
 
 #: The largest integer a setting takes (18 digits).
 MAX_INT = 10**18 - 1
@@ -225,34 +225,59 @@ def _parse_path(text: str) -> Path:
 
 def first_error(exc: Exception, root: type = OrchestifyConfig) -> tuple[Path, str]:
     """The first of cattrs' errors about structuring a ``root``, as (path, reason)."""
+    errors = all_errors(exc, root)
+    return errors[0] if errors else ((), str(exc))
+
+
+def all_errors(exc: Exception, root: type = OrchestifyConfig) -> list[tuple[Path, str]]:
+    """Every one of cattrs' errors about structuring a ``root``, as (path, reason).
+
+    A required key missing beside an unknown key that looks like it is left out: the
+    misspelt key is the problem (``default_modle: unknown key (did you mean
+    'default_model'?)``), not the key it was meant to be.
+    """
     import cattrs
 
     messages = cattrs.transform_error(exc, path="$", format_exception=_format)
-    message = messages[0] if messages else str(exc)
+    found: list[tuple[Path, str]] = []
+    meant: set[Path] = set()
+    for message in messages or [str(exc)]:
+        for path, reason, suggestion in _interpret(message, root):
+            found.append((path, reason))
+            if suggestion is not None:
+                meant.add((*path[:-1], suggestion))
+    return [(path, reason) for path, reason in found
+            if not (reason == "required key missing" and path in meant)]  # fmt: skip
+
+
+def _interpret(message: str, root: type) -> list[tuple[Path, str, str | None]]:
+    """One cattrs message as (path, reason, suggested key) triples."""
     reason, _, where = message.rpartition(" @ ")
     if not reason:
-        return (), message
+        return [((), message, None)]
     if " (checked) @ ." in reason:  # a validator's own field, below the class's path
         reason, _, field = reason.partition(" @ ")
         where += field
     path = _parse_path(where)
     if reason.endswith(" (checked)"):
-        return path, reason.removesuffix(" (checked)")
+        return [(path, reason.removesuffix(" (checked)"), None)]
     if reason.startswith("extra fields found (") and reason.endswith(")"):
-        extra = reason[len("extra fields found (") : -1].split(", ")[0]
-        close = difflib.get_close_matches(extra, _known_keys(root, path), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return (*path, extra), f"unknown key{hint}"
+        out: list[tuple[Path, str, str | None]] = []
+        for extra in reason[len("extra fields found (") : -1].split(", "):
+            close = difflib.get_close_matches(extra, _known_keys(root, path), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            out.append(((*path, extra), f"unknown key{hint}", close[0] if close else None))
+        return out
     if reason.startswith("required field missing"):
-        return path, "required key missing"
+        return [(path, "required key missing", None)]
     if reason.startswith("unknown error"):
-        return path, "expected a mapping"
+        return [(path, "expected a mapping", None)]
     if reason.startswith("invalid value for type, expected "):
         expected = reason.removeprefix("invalid value for type, expected ").removesuffix(" | None")
         if reason not in _REASONS and _known_keys(root, path):
-            return path, "expected a mapping"  # of an attrs class's settings
+            return [(path, "expected a mapping", None)]  # of an attrs class's settings
         reason = _REASONS.get(reason, f"expected {expected}")
-    return path, reason
+    return [(path, reason, None)]
 
 
 def _known_keys(root: Any, path: Path) -> list[str]:

@@ -92,11 +92,17 @@ class ProviderOrigin:
         file: The file (or ``<arguments>``) to name when a key has no location of its own.
         locations: ``(file, line)`` of each key path, relative to the provider's entry.
         from_secrets: Relative paths of values written with a sensitive ``${VAR}``.
+        substituted: Relative paths of values written with any ``${VAR}`` (a credential
+            not among them was written into the file as it is).
+        unset_keys: Relative paths of credentials whose ``${VAR}`` is unset, with the
+            variable's name (only when the config was loaded with ``allow_unset_keys``).
     """
 
     file: str
     locations: Mapping[Path, Location] = attrs.field(factory=dict)
     from_secrets: frozenset[Path] = frozenset()
+    substituted: frozenset[Path] = frozenset()
+    unset_keys: Mapping[Path, str] = attrs.field(factory=dict)
 
     def locate(self, path: Path) -> tuple[str, int | None]:
         """The file and line of ``path`` (relative), or of its nearest written parent."""

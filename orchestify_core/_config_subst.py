@@ -11,17 +11,22 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import attrs
+
 from ._config_secrets import sensitive_name
 from ._paths import Path
-from .errors import ConfigError
 
-__all__ = ["SubstitutionError", "substitute", "substitute_tree"]
+__all__ = ["Substitution", "SubstitutionError", "substitute"]
 
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class SubstitutionError(Exception):
-    """A malformed ``${...}`` or an unset variable."""
+    """A malformed ``${...}`` or an unset variable (then ``unset`` names it)."""
+
+    def __init__(self, message: str, unset: str | None = None) -> None:
+        super().__init__(message)
+        self.unset = unset
 
 
 def substitute(text: str, environ: Mapping[str, str], used: list[str] | None = None) -> str:
@@ -61,35 +66,53 @@ def _variable(body: str, environ: Mapping[str, str], used: list[str] | None) -> 
     value = environ.get(name)
     if value is None or (sep and value == ""):
         if not sep:
-            raise SubstitutionError(f"environment variable {name} is not set")
+            raise SubstitutionError(f"environment variable {name} is not set", unset=name)
         value = default
     return value
 
 
-def substitute_tree(
-    value: Any,
-    path: Path,
-    environ: Mapping[str, str],
-    fail: Callable[[Path, str], ConfigError],
-    from_secrets: set[Path],
-) -> Any:
-    """``value`` with every string substituted; adds to ``from_secrets`` the paths of those
-    that read a variable whose name looks like a credential."""
-    if isinstance(value, str):
+@attrs.define
+class Substitution:
+    """What substituting a whole document found, by key path.
+
+    Attributes:
+        from_secrets: Values that read a variable whose name looks like a credential.
+        substituted: Values written with at least one ``${VAR}``.
+        unset_keys: Credentials whose variable is unset, with its name (only collected when
+            ``allow_unset_keys``; such a value becomes ``""``).
+    """
+
+    environ: Mapping[str, str]
+    report: Callable[[Path, str], None]
+    allow_unset_keys: bool = False
+    from_secrets: set[Path] = attrs.field(factory=set)
+    substituted: set[Path] = attrs.field(factory=set)
+    unset_keys: dict[Path, str] = attrs.field(factory=dict)
+
+    def tree(self, value: Any, path: Path) -> Any:
+        """``value`` with every string substituted; a problem is reported and the value
+        becomes ``""``, so that the rest of the document is still checked."""
+        if isinstance(value, str):
+            return self._string(value, path)
+        if isinstance(value, dict):
+            return {k: self.tree(v, (*path, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.tree(v, (*path, i)) for i, v in enumerate(value)]
+        return value
+
+    def _string(self, value: str, path: Path) -> str:
         used: list[str] = []
         try:
-            result = substitute(value, environ, used)
+            result = substitute(value, self.environ, used)
         except SubstitutionError as exc:
-            raise fail(path, str(exc)) from None
+            key = path[-1] if path else ""
+            if exc.unset and self.allow_unset_keys and isinstance(key, str) and sensitive_name(key):
+                self.unset_keys[path] = exc.unset
+            else:
+                self.report(path, str(exc))
+            return ""
+        if used:
+            self.substituted.add(path)
         if any(sensitive_name(name) for name in used):
-            from_secrets.add(path)
+            self.from_secrets.add(path)
         return result
-    if isinstance(value, dict):
-        return {
-            k: substitute_tree(v, (*path, k), environ, fail, from_secrets) for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [
-            substitute_tree(v, (*path, i), environ, fail, from_secrets) for i, v in enumerate(value)
-        ]
-    return value

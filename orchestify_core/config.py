@@ -3,8 +3,10 @@
 ``load_config(path)`` reads one YAML file or every ``*.yaml``/``*.yml`` file of a directory
 (in name order), substitutes ``${VAR}``, ``${VAR:-default}`` and ``$$`` in string values,
 and structures the result into attrs records with a private cattrs converter that forbids
-unknown keys. Every error is one :class:`~orchestify_core.errors.ConfigError` naming the file,
-the line and the key path, and nothing is half-built.
+unknown keys. Every problem of the config is reported in one
+:class:`~orchestify_core.errors.ConfigError` (one line per problem, in file and line order,
+each naming the file, the line and the key path), and nothing is half-built. Only a file
+that is not valid YAML, or breaks a budget, stops at its first problem.
 
 Substitution happens per scalar, after parsing: a variable's value is always a plain string,
 never YAML, and is never substituted again.
@@ -21,16 +23,16 @@ any of its provider's keys through :func:`options_error` or :func:`provider_erro
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path as FsPath
 from typing import Any, TypeVar
 
 import attrs
 
-from ._config_check import Fail, check, warn_insecure
-from ._config_convert import converter, first_error
-from ._config_ledger import SECTIONS as LEDGER_SECTIONS
-from ._config_ledger import SINGLE_SECTIONS, check_ledger, merge_single_section
+from ._config_check import check, warn_insecure
+from ._config_convert import all_errors, converter, first_error
+from ._config_ledger import check_ledger, structure_ledger_sections
+from ._config_merge import merge_documents
 from ._config_model import (
     AgentConfig,
     AgentsConfig,
@@ -42,8 +44,9 @@ from ._config_model import (
     ProvidersConfig,
     RetryConfig,
 )
+from ._config_problems import ConfigProblems, Problems
+from ._config_subst import Substitution
 from ._config_subst import substitute as substitute  # importable from here, as before
-from ._config_subst import substitute_tree
 from ._paths import Location, Path, format_path
 from .errors import ConfigError
 
@@ -51,6 +54,7 @@ __all__ = [
     "AgentConfig",
     "AgentsConfig",
     "CircuitBreakerConfig",
+    "ConfigProblems",
     "OrchestifyConfig",
     "PriceConfig",
     "ProviderConfig",
@@ -68,127 +72,103 @@ __all__ = [
 T = TypeVar("T")
 
 
-def _lookup(locations: Mapping[Path, Location], path: Path) -> Location | None:
-    while True:
-        if path in locations:
-            return locations[path]
-        if not path:
-            return None
-        path = path[:-1]
-
-
-def _merge(
-    documents: list[tuple[Any, dict[Path, Location]]],
-    locations: dict[Path, Location],
-    fail: Fail,
-) -> dict[str, dict[str, Any]]:
-    """The documents' sections merged; a provider or agent defined twice is an error."""
-    merged: dict[str, dict[str, Any]] = {}
-    for data, doc_locations in documents:
-        if data is None:
-            continue
-        if not isinstance(data, dict):
-            locations.update(doc_locations)
-            raise fail((), "the top level must be a mapping with 'providers' and/or 'agents'")
-        for section, entries in data.items():
-            if (section,) in doc_locations:
-                locations[(section,)] = doc_locations[(section,)]
-            if section not in ("providers", "agents", *LEDGER_SECTIONS):
-                raise fail((section,), "unknown key (expected 'providers' or 'agents')")
-            if entries is None:
-                continue
-            if section in SINGLE_SECTIONS:
-                merge_single_section(section, entries, merged, doc_locations, locations, fail)
-                continue
-            if not isinstance(entries, dict):
-                raise fail((section,), f"expected a mapping of {section}")
-            _merge_section(section, entries, merged.setdefault(section, {}), doc_locations,
-                           locations, fail)  # fmt: skip
-    return merged
-
-
-def _merge_section(
-    section: str,
-    entries: dict[str, Any],
-    target: dict[str, Any],
-    doc_locations: dict[Path, Location],
-    locations: dict[Path, Location],
-    fail: Fail,
-) -> None:
-    for name, entry in entries.items():
-        if not isinstance(entry, dict):
-            locations.update(
-                {p: loc for p, loc in doc_locations.items() if p[:2] == (section, name)}
-            )
-            raise fail((section, name), f"expected a mapping of {section[:-1]} settings")
-        if name in target:
-            first = locations[(section, name)]
-            locations[(section, name)] = doc_locations[(section, name)]
-            raise fail((section, name), f"defined twice (first at {first[0]}:{first[1]})")
-        target[name] = entry
-    for path, location in doc_locations.items():
-        if path[:1] == (section,) and len(path) > 1:
-            locations[path] = location
-
-
 def parse_config(
     documents: list[tuple[Any, dict[Path, Location]]],
     *,
     environ: Mapping[str, str] | None = None,
     default_file: str = "<config>",
+    check_type: Callable[[str], str | None] | None = None,
+    allow_unset_keys: bool = False,
 ) -> OrchestifyConfig:
-    """Merge parsed YAML documents into one config (``load_config`` without the file reading)."""
+    """Merge parsed YAML documents into one config (``load_config`` without the file reading).
+
+    :param check_type: Called with each provider's ``type``; a string it returns is a
+        problem at that ``type:`` key (the ``orchestify`` command checks the types against
+        the installed plugins this way, reading their metadata only).
+    :param allow_unset_keys: A credential (``api_key``, a sensitive header or option) whose
+        ``${VAR}`` is unset becomes ``""`` instead of an error; the provider's origin lists
+        it (for tools that show a config without calling anyone).
+    :raises ConfigError: every problem at once (a :class:`ConfigProblems` when there are
+        several), in file and line order.
+    """
     env = os.environ if environ is None else environ
     locations: dict[Path, Location] = {}
-
-    def fail(path: Path, reason: str) -> ConfigError:
-        file, line = _lookup(locations, path) or (default_file, None)
-        return ConfigError(reason, file=file, line=line, path=format_path(path) or None)
-
-    merged = _merge(documents, locations, fail)
-    from_secrets: set[Path] = set()
-    substituted = substitute_tree(merged, (), env, fail, from_secrets)
-    try:
-        config = converter().structure(substituted, OrchestifyConfig)
-    except Exception as exc:  # cattrs raises exception groups of many kinds
-        path, reason = first_error(exc)
-        raise fail(path, reason) from None
-    check(config, fail)
-    check_ledger(config.ledger, config.budgets, config.providers.providers,
-                 config.agents.agents, fail)  # fmt: skip
-    config = _with_origins(config, default_file, locations, from_secrets)
+    problems = Problems(locations, default_file)
+    merged = merge_documents(documents, locations, problems)
+    substitution = Substitution(env, problems.add, allow_unset_keys)
+    tree = substitution.tree(merged, ())
+    config = _structure(tree, problems)
+    check(config, problems.add, set(tree.get("providers", {})))
+    check_ledger(config.ledger, config.budgets, set(tree.get("providers", {})),
+                 config.agents.agents, problems.add)  # fmt: skip
+    if check_type is not None:
+        for pid, provider in config.providers.providers.items():
+            reason = check_type(provider.type) if provider.type else None
+            if reason is not None:
+                problems.add(("providers", pid, "type"), reason)
+    files = dict.fromkeys(loc[0] for _, doc in documents for loc in doc.values())
+    problems.raise_if_any(list(files))
+    config = _with_origins(config, default_file, locations, substitution)
     warn_insecure(config)
     return config
+
+
+def _structure(tree: dict[str, dict[str, Any]], problems: Problems) -> OrchestifyConfig:
+    """Each provider and agent structured on its own, so that every entry's problems show."""
+    conv = converter()
+    sections: dict[str, dict[str, Any]] = {"providers": {}, "agents": {}}
+    for section, kind in (("providers", ProviderConfig), ("agents", AgentConfig)):
+        for name, entry in tree.get(section, {}).items():
+            try:
+                sections[section][name] = conv.structure(entry, kind)
+            except Exception as exc:  # cattrs raises exception groups of many kinds
+                for path, reason in all_errors(exc, kind):
+                    problems.add((section, name, *path), reason)
+    ledger, budgets = structure_ledger_sections(tree, problems.add)
+    return OrchestifyConfig(ProvidersConfig(sections["providers"]), AgentsConfig(sections["agents"]),
+                            ledger, budgets)  # fmt: skip
 
 
 def _with_origins(
     config: OrchestifyConfig,
     default_file: str,
     locations: Mapping[Path, Location],
-    from_secrets: set[Path],
+    substitution: Substitution,
 ) -> OrchestifyConfig:
     """``config`` with each provider knowing where its keys were written."""
     providers: dict[str, ProviderConfig] = {}
+
+    def below(paths: Iterable[Path], base: Path) -> frozenset[Path]:
+        return frozenset(p[2:] for p in paths if p[:2] == base)
+
     for pid, provider in config.providers.providers.items():
         base = ("providers", pid)
         origin = ProviderOrigin(
             file=default_file,
             locations={p[2:]: loc for p, loc in locations.items() if p[:2] == base},
-            from_secrets=frozenset(p[2:] for p in from_secrets if p[:2] == base),
+            from_secrets=below(substitution.from_secrets, base),
+            substituted=below(substitution.substituted, base),
+            unset_keys={p[2:]: v for p, v in substitution.unset_keys.items() if p[:2] == base},
         )
         providers[pid] = attrs.evolve(provider, _origin=origin)
     return attrs.evolve(config, providers=ProvidersConfig(providers))
 
 
 def load_config(
-    path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None
+    path: str | os.PathLike[str],
+    *,
+    environ: Mapping[str, str] | None = None,
+    check_type: Callable[[str], str | None] | None = None,
+    allow_unset_keys: bool = False,
 ) -> OrchestifyConfig:
     """Load a YAML file, or every ``*.yaml`` / ``*.yml`` file of a directory.
 
     :param path: A file, or a directory whose YAML files are merged (in name order); a
         provider or agent defined in two files is an error.
     :param environ: Variables for ``${VAR}`` substitution (default: ``os.environ``).
-    :raises ConfigError: with file, line and key path, for any problem.
+    :param check_type: See :func:`parse_config`.
+    :param allow_unset_keys: See :func:`parse_config`.
+    :raises ConfigError: every problem, each with file, line and key path.
     """
     root = FsPath(path)
     if root.is_dir():
@@ -202,7 +182,13 @@ def load_config(
     from ._yaml import read_config_file, read_yaml
 
     documents = [read_yaml(read_config_file(file), str(file)) for file in files]
-    return parse_config(documents, environ=environ, default_file=str(root))
+    return parse_config(
+        documents,
+        environ=environ,
+        default_file=str(root),
+        check_type=check_type,
+        allow_unset_keys=allow_unset_keys,
+    )
 
 
 def loads_config(

@@ -9,6 +9,7 @@ plugins and the accounting are real.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
@@ -20,7 +21,7 @@ import attrs
 from .config import load_config
 from .errors import PluginError
 from .models import LLMMessage
-from .plugins import installed_plugins
+from .plugins import install_hint, installed_plugins
 from .provider import LLMProvider
 from .registry import ProviderRegistry
 from .testing.servers import AnthropicServer, OpenAIServer, Reply, ToolCallSpec
@@ -98,13 +99,15 @@ async def _run_one(
     messages = [LLMMessage(role="user", content="What is the weather in Paris?")]
     first = await provider.complete(messages, tools=[WEATHER_TOOL])
     call = first.tool_calls[0]
-    out.write(f"  tool      model called {call.name}({dict(call.arguments)})\n")
+    arguments = json.dumps(dict(call.arguments), ensure_ascii=False)
+    out.write(f"  tool      model called {call.name}({arguments})\n")
     messages += [first.to_message(), LLMMessage.tool_result(call.id, "21 C, sunny")]
     final = await provider.complete(messages, tools=[WEATHER_TOOL])
     out.write(f"  tool      final answer: {final.content}\n")
 
 
 def _usage_table(registry: ProviderRegistry, out: TextIO) -> None:
+    """Calls, tokens and cost per provider; ``input`` counts the cached tokens too."""
     header = f"{'provider':<16}{'type':<11}{'calls':>6}{'input':>8}{'cached':>8}{'output':>8}"
     out.write(f"\n{header}{'cost (USD)':>14}  price source\n")
     for pid in registry.list_providers():
@@ -122,7 +125,28 @@ def _usage_table(registry: ProviderRegistry, out: TextIO) -> None:
         f"{'total':<27}{summary['call_count']:>6}{summary['input_tokens']:>8}"
         f"{summary['cache_read_tokens']:>8}{summary['output_tokens']:>8}"
         f"{summary['cost_usd']:>14.6f}\n"
+        "(input counts every prompt token, the cached ones included; cached: read from the "
+        "prompt cache)\n"
     )
+
+
+def _build(config_path: Path, chosen: list[DemoProvider], out: TextIO) -> ProviderRegistry:
+    """One registry of every demo provider, built one by one with progress: building a
+    provider imports its SDK, and LiteLLM alone takes seconds."""
+    config = load_config(config_path)
+    registry = ProviderRegistry()
+    for demo in chosen:
+        out.write(f"  loading {demo.provider_id} ({demo.provider_type} plugin and SDK) ...")
+        out.flush()
+        started = time.perf_counter()
+        only = attrs.evolve(
+            config.providers,
+            providers={demo.provider_id: config.providers.providers[demo.provider_id]},
+        )
+        built = ProviderRegistry.from_config(only)
+        registry.register(demo.provider_id, built.get(demo.provider_id))
+        out.write(f" {time.perf_counter() - started:.1f}s\n")
+    return registry
 
 
 async def run_demo(out: TextIO) -> int:
@@ -137,9 +161,10 @@ async def run_demo(out: TextIO) -> int:
         "accounting are the real ones.\n"
     )
     if missing:
-        out.write(f"(plugins not installed, skipped: {', '.join(missing)})\n")
+        hints = "; ".join(install_hint(t) for t in missing)
+        out.write(f"(plugins not installed, skipped: {', '.join(missing)}: {hints})\n")
     if not chosen:
-        raise PluginError("no provider plugin is installed: pip install orchestify-claude ...")
+        raise PluginError(f"no provider plugin is installed: {install_hint('anthropic')}")
     os.environ["ORCHESTIFY_DEMO_KEY"] = DEMO_KEY
     started = time.perf_counter()
     async with (
@@ -148,11 +173,13 @@ async def run_demo(out: TextIO) -> int:
     ):
         servers: dict[str, Any] = {"anthropic": anthropic, "openai": openai}
         urls = {"anthropic": anthropic.base_url, "openai": openai.base_url}
+        text = _config_yaml(chosen, urls)
+        out.write("\nthe config it uses (a temporary file, removed at the end):\n")
+        out.write("".join(f"  | {line}\n" for line in text.splitlines()))
         with tempfile.TemporaryDirectory(prefix="orchestify-demo-") as folder:
             config_path = Path(folder) / "orchestify.yaml"
-            config_path.write_text(_config_yaml(chosen, urls))
-            out.write(f"config written to {config_path}\n")
-            registry = ProviderRegistry.from_config(load_config(config_path))
+            config_path.write_text(text)
+            registry = _build(config_path, chosen, out)
         async with registry:
             for demo in chosen:
                 out.write(f"\n[{demo.provider_id}] type={demo.provider_type} model={demo.model}"

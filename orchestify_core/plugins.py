@@ -34,7 +34,9 @@ __all__ = [
     "create_plugin_manager",
     "default_plugin_manager",
     "ensure_provider_type",
+    "install_hint",
     "installed_plugins",
+    "unknown_type_problem",
 ]
 
 ENTRY_POINT_GROUP = "orchestify.providers"
@@ -138,6 +140,38 @@ def _install_hint(provider_type: str) -> str:
     return f"install its plugin: pip install {distribution}"
 
 
+def install_hint(provider_type: str) -> str:
+    """How to install the plugin of ``provider_type``: the distribution's name, and for a
+    first-party plugin also its folder in a clone of the repository."""
+    distribution = FIRST_PARTY.get(provider_type)
+    if distribution is None:
+        return _install_hint(provider_type)
+    folder = distribution.replace("orchestify-", "orchestify_")
+    return (
+        f"install its plugin: pip install {distribution} "
+        f"(from a clone of orchestify: pip install -e plugins/{folder})"
+    )
+
+
+def unknown_type_problem(provider_type: str) -> str | None:
+    """What is wrong with ``type: provider_type`` given the installed plugins, or None.
+
+    Reads entry-point metadata only (nothing is imported), so a config can be checked
+    without loading any plugin.
+    """
+    infos = installed_plugins()
+    installed = {info.provider_type for info in infos}
+    allowed = {info.provider_type for info in infos if info.allowed}
+    if provider_type in allowed:
+        return None
+    if provider_type in installed:
+        current = os.environ.get(ALLOWLIST_ENV, "")
+        hint = f"it is installed but not allowed by {ALLOWLIST_ENV}={current!r}"
+    else:
+        hint = install_hint(provider_type)
+    return str(UnknownProviderTypeError(provider_type, allowed, hint))
+
+
 def as_host(manager: pluggy.PluginManager) -> PluginHost:
     """The manager as a :class:`PluginHost` (providers need per-type dispatch)."""
     if not isinstance(manager, PluginHost):
@@ -169,7 +203,7 @@ def ensure_provider_type(manager: pluggy.PluginManager, provider_type: str) -> N
         matches = [ep for ep in entry_points if ep.name == provider_type]
         if not matches or (allowed is not None and provider_type not in allowed):
             installed = {ep.name for ep in entry_points} | host.owned_types()
-            hint = _install_hint(provider_type)
+            hint = install_hint(provider_type)
             if matches:
                 current = os.environ.get(ALLOWLIST_ENV, "")
                 hint = f"it is installed but not allowed by {ALLOWLIST_ENV}={current!r}"

@@ -71,11 +71,15 @@ def test_providers_shows_capabilities_and_prices(config: Path) -> None:
     """`providers` shows type, model, capabilities, price and its source."""
     result = run("providers", "-c", str(config), "--json")
     assert result.returncode == 0, result.stderr
-    fake = next(p for p in json.loads(result.stdout) if p["id"] == "fake")
-    assert fake["type"] == "scripted"
+    fake = next(p for p in json.loads(result.stdout) if p["provider_id"] == "fake")
+    assert fake["provider_type"] == "scripted"
     assert fake["default_model"] == "scripted-1"
     assert fake["price_per_mtok"]["input"] == "3"
     assert fake["price_source"] == "config"
+    assert fake["key"] == "set"
+    detailed = run("providers", "-c", str(config), "--json", "--details")
+    assert detailed.returncode == 0, detailed.stderr
+    fake = next(p for p in json.loads(detailed.stdout) if p["provider_id"] == "fake")
     assert fake["capabilities"]["tools"] is True
     table = run("providers", "-c", str(config))
     assert "price source" in table.stdout
@@ -87,7 +91,9 @@ def test_check_valid_and_connectivity(config: Path) -> None:
     result = run("check", "-c", str(config), "--connectivity")
     assert result.returncode == 0, result.stderr
     assert "config ok: 2 provider(s), 1 agent(s)" in result.stdout
-    assert "fake: ok" in result.stdout
+    line = next(line for line in result.stdout.splitlines() if line.startswith("fake "))
+    assert line.split()[1] == "ok"
+    assert line.split()[3] == "ms"
 
 
 def test_check_bad_config_is_one_line(tmp_path: Path) -> None:
@@ -102,10 +108,14 @@ def test_check_bad_config_is_one_line(tmp_path: Path) -> None:
 
 
 def test_missing_key_names_the_variable(config: Path) -> None:
-    """An unset key variable is named in the error."""
+    """An unset key variable is a status for `check` and an error naming it for `complete`."""
     env = {k: v for k, v in os.environ.items() if k != "FAKE_KEY"}
-    result = subprocess.run([ORCHESTIFY, "check", "-c", str(config)], capture_output=True,
-                            text=True, env=env, timeout=60)  # fmt: skip
+    checked = subprocess.run([ORCHESTIFY, "check", "-c", str(config)], capture_output=True,
+                             text=True, env=env, timeout=60)  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    assert "fake: api_key not set ($FAKE_KEY); needed to call this provider" in checked.stdout
+    result = subprocess.run([ORCHESTIFY, "complete", "-c", str(config), "-p", "fake", "hi"],
+                            capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
     assert result.returncode == 2
     assert "environment variable FAKE_KEY is not set" in result.stderr
 
@@ -138,7 +148,10 @@ def test_complete_agent_from_stdin_as_json(config: Path) -> None:
     data = json.loads(result.stdout)
     assert data["content"] == "echo: piped prompt"
     assert data["model"] == "scripted-writer"
-    assert data["usage"]["input_tokens"] > 0
+    assert data["provider_id"] == "fake"
+    assert data["tokens_input"] > 0
+    assert data["cost_usd"] is not None and float(data["cost_usd"]) > 0  # a Decimal, as text
+    assert data["latency_s"] == round(data["latency_s"], 3)
 
 
 def test_unknown_provider_lists_configured(config: Path) -> None:
