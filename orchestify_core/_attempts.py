@@ -409,56 +409,52 @@ async def drive(
 ) -> AsyncGenerator[StreamEvent, None]:
     """Run a call: attempts with retries on each provider of the chain, failing over.
 
-    Yields the attempts' events and ends with one StreamDone.
+    Yields the attempts' events and ends with one StreamDone. Retries and failover live in
+    this one generator (no generator per provider): every streamed chunk passes through
+    it, and each generator level costs a little per chunk.
     """
     errors: list[tuple[str, BaseException]] = []
     chain = (primary, *(primary._fallbacks if settings.fallbacks is None else settings.fallbacks))
     for index, provider in enumerate(chain):
+        retry_number = 0
         try:
             target = request if index == 0 else provider._retarget(request)
-            attempts = _with_retries(provider, target, settings, attempt)
-            try:
-                async for event in attempts:
-                    yield event
-            finally:  # a consumer that stops early closes the attempt now, not at GC
-                await attempts.aclose()
-            return
+            while True:
+                result = AttemptResult()
+                settings.attempts += 1
+                events = attempt(provider, target, result)
+                try:
+                    async for event in events:
+                        yield event
+                finally:  # a consumer that stops early closes the attempt now, not at GC
+                    await events.aclose()
+                if result.response is not None:
+                    result.response.attempts = settings.attempts
+                    yield StreamDone(result.response)
+                    return
+                retry_number += 1
+                await _wait_to_retry(provider, result.error, retry_number, settings)
         except (ProviderError, RequestValidationError) as exc:
             _fail_over_or_raise(exc, index, chain, errors)
 
 
-async def _with_retries(
+async def _wait_to_retry(
     provider: LLMProvider,
-    request: CompletionRequest,
+    error: ProviderError | None,
+    retry_number: int,
     settings: CallSettings,
-    attempt: AttemptFn,
-) -> AsyncGenerator[StreamEvent, None]:
+) -> None:
+    """Sleep before retry ``retry_number``, or raise ``error`` when there is none."""
+    assert error is not None
     limit = provider._retry.max_retries if settings.max_retries is None else settings.max_retries
-    retry_number = 0
-    while True:
-        result = AttemptResult(labels=settings.labels)
-        settings.attempts += 1
-        events = attempt(provider, request, result)
-        try:
-            async for event in events:
-                yield event
-        finally:
-            await events.aclose()
-        if result.response is not None:
-            result.response.attempts = settings.attempts
-            yield StreamDone(result.response)
-            return
-        error = result.error
-        assert error is not None
-        retry_number += 1
-        delay = provider._retry.delay(error, retry_number) if retry_number <= limit else None
-        if delay is None or not 0 <= delay < math.inf:  # a NaN wait would never wake
-            raise error
-        logger.info(
-            "provider %s: %s; retry %d of %d in %.2fs",
-            provider.provider_id, type(error).__name__, retry_number, limit, delay,
-        )  # fmt: skip
-        await provider._retry.sleep(delay)
+    delay = provider._retry.delay(error, retry_number) if retry_number <= limit else None
+    if delay is None or not 0 <= delay < math.inf:  # a NaN wait would never wake
+        raise error
+    logger.info(
+        "provider %s: %s; retry %d of %d in %.2fs",
+        provider.provider_id, type(error).__name__, retry_number, limit, delay,
+    )  # fmt: skip
+    await provider._retry.sleep(delay)
 
 
 def _fail_over_or_raise(
