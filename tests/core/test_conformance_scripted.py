@@ -22,7 +22,7 @@ def to_scripted(reply: Reply, index: int) -> ScriptedReply:
             retry_after=reply.retry_after,
         )  # fmt: skip
     elif reply.stream_error_after is not None:
-        error = OverloadedError("scripted overload")
+        error = OverloadedError(reply.error_message or "scripted overload")
         error_after = max(reply.stream_error_after - 2, 0)
     usage = None
     if reply.input_tokens is not None or reply.output_tokens is not None:

@@ -10,7 +10,7 @@ import pytest
 from orchestify_core import AuthenticationError, LLMProvider
 from orchestify_core.testing.servers import LoopbackServer, Reply
 
-from ._base import SuiteBase, user
+from ._base import PROVIDER_ID, SuiteBase, user
 
 __all__ = ["ConnectionChecks"]
 
@@ -81,14 +81,25 @@ class ConnectionChecks(SuiteBase):
             await server.wait_for_connections(0, within=5)
 
     async def test_key_never_leaks(
+        self, server: LoopbackServer | None, api_key: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """The key is in no log record (DEBUG everywhere, from the registry's build on),
+        repr, error, or header other than its own."""
+        caplog.set_level(logging.DEBUG)
+        registry = self.build_registry(self.base_url_of(server), api_key)
+        try:
+            await self._use_with_key(registry.get(PROVIDER_ID), server, api_key, caplog)
+        finally:
+            await registry.aclose()
+        assert [r.getMessage() for r in caplog.records if api_key in r.getMessage()] == []
+
+    async def _use_with_key(
         self,
         provider: LLMProvider,
         server: LoopbackServer | None,
         api_key: str,
         caplog: pytest.LogCaptureFixture,
     ) -> None:
-        """The key is in no log record (DEBUG everywhere), repr, error, or other header."""
-        caplog.set_level(logging.DEBUG)
         self.script(provider, server, Reply("ok"), Reply("ok", chunk_count=2), Reply(status=401))
         texts = [repr(provider), repr(provider.config), repr(provider.get_usage())]
         response = await provider.complete(user("hi"))

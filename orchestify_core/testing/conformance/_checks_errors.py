@@ -127,13 +127,27 @@ class ErrorChecks(SuiteBase):
     async def test_error_inside_stream_is_never_a_success(
         self, provider: LLMProvider, server: LoopbackServer | None
     ) -> None:
-        """An error event mid-stream raises a ProviderError; no final response is produced."""
-        self.script(
-            provider, server, Reply("a long answer cut short", chunk_count=6, stream_error_after=5)
-        )
+        """An error event mid-stream raises a ProviderError carrying the server's message
+        (in the error or its chain); no final response is produced."""
+        message = "conformance: the model fell over mid-stream"
+        cut = Reply("a long answer cut short", chunk_count=6, stream_error_after=5,
+                    error_message=message)  # fmt: skip
+        self.script(provider, server, cut)
         stream = provider.stream(user("hi"))
-        with pytest.raises(ProviderError):
+        with pytest.raises(ProviderError) as info:
             async for _ in stream:
                 pass
         assert stream.response is None
         assert provider.get_usage().call_count == 0
+        chain = _chain(info.value)
+        assert any(message in str(error) for error in chain), [str(e) for e in chain]
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """The error and every cause and context below it."""
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
