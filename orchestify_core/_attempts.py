@@ -420,7 +420,7 @@ async def drive(
         try:
             target = request if index == 0 else provider._retarget(request)
             while True:
-                result = AttemptResult()
+                result = AttemptResult(labels=settings.labels)
                 settings.attempts += 1
                 events = attempt(provider, target, result)
                 try:

@@ -21,9 +21,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import itertools
 import logging
+import os
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,15 @@ if TYPE_CHECKING:
 __all__ = ["CallLabels", "Hold", "Ledger", "UsageTotals", "checked_tags"]
 
 logger = logging.getLogger("orchestify_core.ledger")
+
+# Row and hold ids: unique across processes and machines (a random prefix per process),
+# cheap per call (a counter; uuid4 costs several microseconds).
+_ID_PREFIX = os.urandom(8).hex()
+_serial = itertools.count()
+
+
+def new_id() -> str:
+    return f"{_ID_PREFIX}{next(_serial):x}"
 
 
 @attrs.frozen
@@ -132,7 +142,7 @@ class Ledger:
         now = time.time()
         charges = tuple(self._charge(b, now, nano, tokens, price is None, provider, request)
                         for b in budgets)  # fmt: skip
-        hold = Hold(uuid.uuid4().hex, charges, budgets)
+        hold = Hold(new_id(), charges, budgets)
         lease_until = now + (request.timeout or 600.0) + self.lease_grace
         try:
             refusal = await self.store.reserve(hold.id, charges, now, lease_until)
@@ -201,7 +211,7 @@ class Ledger:
         """
         usage: Usage = attempt.usage
         row = AttemptRow(
-            id=uuid.uuid4().hex,
+            id=new_id(),
             time=time.time() - attempt.latency_s,
             provider_id=provider.provider_id,
             provider_type=provider.provider_type,
