@@ -101,9 +101,10 @@ def parse_config(
     check(config, problems.add, set(tree.get("providers", {})))
     check_ledger(config.ledger, config.budgets, set(tree.get("providers", {})),
                  config.agents.agents, problems.add)  # fmt: skip
-    if check_type is not None:
-        for pid, provider in config.providers.providers.items():
-            reason = check_type(provider.type) if provider.type else None
+    if check_type is not None:  # read from the document: an entry with other problems too
+        for pid, entry in tree.get("providers", {}).items():
+            kind = entry.get("type") if isinstance(entry, dict) else None
+            reason = check_type(kind) if isinstance(kind, str) and kind else None
             if reason is not None:
                 problems.add(("providers", pid, "type"), reason)
     files = dict.fromkeys(loc[0] for _, doc in documents for loc in doc.values())
@@ -125,8 +126,9 @@ def _structure(tree: dict[str, dict[str, Any]], problems: Problems) -> Orchestif
                 for path, reason in all_errors(exc, kind):
                     problems.add((section, name, *path), reason)
     ledger, budgets = structure_ledger_sections(tree, problems.add)
-    return OrchestifyConfig(ProvidersConfig(sections["providers"]), AgentsConfig(sections["agents"]),
-                            ledger, budgets)  # fmt: skip
+    return OrchestifyConfig(
+        ProvidersConfig(sections["providers"]), AgentsConfig(sections["agents"]), ledger, budgets
+    )
 
 
 def _with_origins(
@@ -192,12 +194,23 @@ def load_config(
 
 
 def loads_config(
-    text: str, *, file: str = "<string>", environ: Mapping[str, str] | None = None
+    text: str,
+    *,
+    file: str = "<string>",
+    environ: Mapping[str, str] | None = None,
+    check_type: Callable[[str], str | None] | None = None,
+    allow_unset_keys: bool = False,
 ) -> OrchestifyConfig:
-    """Load a configuration from a YAML string."""
+    """Load a configuration from a YAML string (the options as :func:`parse_config`'s)."""
     from ._yaml import read_yaml
 
-    return parse_config([read_yaml(text, file)], environ=environ, default_file=file)
+    return parse_config(
+        [read_yaml(text, file)],
+        environ=environ,
+        default_file=file,
+        check_type=check_type,
+        allow_unset_keys=allow_unset_keys,
+    )
 
 
 def dump_config(config: OrchestifyConfig) -> dict[str, Any]:

@@ -1,0 +1,56 @@
+"""`orchestify demo`: what it says while it works, and the install command it names when
+the testing extra is missing."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shlex
+import subprocess
+import sys
+
+import pytest
+
+from ._helpers import REPO, run
+
+ALL = ("orchestify_claude", "orchestify_openai", "orchestify_litellm", "aiohttp")
+
+
+def test_demo_without_the_testing_extra_names_the_install_command() -> None:
+    """aiohttp missing: the error names this interpreter's pip and, for a checkout installed
+    in editable mode, the checkout's path with the extra."""
+    code = ("import sys; sys.modules['aiohttp'] = None; "
+            "from orchestify_core.cli import main; sys.exit(main(['demo']))")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})  # fmt: skip
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert line.startswith("orchestify: error: the demo needs the testing extra (")
+    pip = f"{shlex.quote(sys.executable)} -m pip install "
+    editable = f"{pip}-e {shlex.quote(str(REPO) + '[testing]')}"
+    published = f"{pip}'orchestify-core[testing]'"
+    assert line.endswith((editable, published)), line
+    direct = importlib.util.find_spec("orchestify_core")
+    assert direct is not None
+    if str(REPO) in str(direct.origin):  # this checkout is the one installed
+        dist = __import__("importlib.metadata").metadata.distribution("orchestify-core")
+        info = json.loads(dist.read_text("direct_url.json") or "{}")
+        if info.get("dir_info", {}).get("editable"):
+            assert line.endswith(editable)
+
+
+@pytest.mark.skipif(not all(importlib.util.find_spec(m) for m in ALL),
+                    reason="the demo drives all three plugins")  # fmt: skip
+def test_demo_reports_progress_and_prints_tool_arguments_as_json() -> None:
+    result = run("demo")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "the config it uses (a temporary file, removed at the end):" in out
+    assert "  |     type: litellm" in out
+    for pid in ("claude_main", "openai_main", "litellm_claude", "litellm_openai"):
+        line = next(line for line in out.splitlines() if line.startswith(f"  loading {pid} "))
+        assert line.endswith("s")
+        assert " ... " in line
+    assert out.count('model called get_weather({"city": "Paris"})') == 4
+    assert "input counts every prompt token, the cached ones included" in out
