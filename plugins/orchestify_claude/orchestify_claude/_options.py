@@ -7,9 +7,25 @@ providers.ID.options.KEY: ...``; the instance is ``provider.options`` in every h
 
 from __future__ import annotations
 
+import enum
+
 import attrs
 
-__all__ = ["ClaudeOptions"]
+__all__ = ["ClaudeOptions", "Decode"]
+
+
+class Decode(enum.Enum):
+    """Who turns the answer's bytes into orchestify's records.
+
+    ``fast``: the plugin reads the raw response the SDK received and decodes its JSON and
+    server-sent events itself, straight into the records (the SDK still builds and sends
+    the request and raises its errors). ``sdk``: the SDK parses the answer into its own
+    objects, which the plugin then translates; ``raw_response`` is then the SDK's
+    ``Message`` rather than the decoded JSON body.
+    """
+
+    FAST = "fast"
+    SDK = "sdk"
 
 
 @attrs.frozen
@@ -20,8 +36,10 @@ class ClaudeOptions:
         send_temperature: Send ``temperature`` in the request body. The Messages API
             version the SDK speaks has no sampling parameters, so it is not sent by
             default; set this for an endpoint that still takes it.
+        decode: ``fast`` (the default) or ``sdk``; see :class:`Decode`.
     """
 
     send_temperature: bool = attrs.field(
         default=False, validator=attrs.validators.instance_of(bool)
     )
+    decode: Decode = attrs.field(default=Decode.FAST, converter=Decode)

@@ -25,11 +25,13 @@ from orchestify_core.plugin import (
 from . import _models
 from ._client import close_client, create_client
 from ._errors import raise_translated
-from ._options import ClaudeOptions
+from ._options import ClaudeOptions, Decode
 from ._provider import ClaudeProvider
 from ._request import build_params
 from ._response import to_response
 from ._stream import stream_events
+from ._wire import response_from_body
+from ._wire_stream import wire_stream_events
 
 if TYPE_CHECKING:
     import anthropic
@@ -87,12 +89,29 @@ def orchestify_pricing(provider: ProviderContext, model: str) -> ModelPrice | No
 def orchestify_complete(
     provider: ProviderContext, request: CompletionRequest
 ) -> Awaitable[LLMResponse]:
-    return _complete(provider.client, request, provider.options)
+    options: ClaudeOptions = provider.options
+    if options.decode is Decode.SDK:
+        return _complete_sdk(provider.client, request, options)
+    return _complete(provider.client, request, options)
 
 
 async def _complete(
     client: anthropic.AsyncAnthropic, request: CompletionRequest, options: ClaudeOptions
 ) -> LLMResponse:
+    """The SDK sends the request (and raises for an error status); the body is decoded here."""
+    params = build_params(request, options)
+    try:
+        raw = await client.messages.with_raw_response.create(**params)
+    except Exception as exc:
+        raise_translated(exc)
+    response = raw.http_response
+    return response_from_body(response.content, response.headers.get("content-type", ""), request)
+
+
+async def _complete_sdk(
+    client: anthropic.AsyncAnthropic, request: CompletionRequest, options: ClaudeOptions
+) -> LLMResponse:
+    """``decode: sdk``: the SDK parses the answer into its ``Message``."""
     params = build_params(request, options)
     try:
         message = await client.messages.create(**params)
@@ -105,7 +124,10 @@ async def _complete(
 def orchestify_stream(
     provider: ProviderContext, request: CompletionRequest
 ) -> AsyncIterator[StreamEvent]:
-    return stream_events(provider.client, request, provider.options)
+    options: ClaudeOptions = provider.options
+    if options.decode is Decode.SDK:
+        return stream_events(provider.client, request, options)
+    return wire_stream_events(provider.client, request, options)
 
 
 @hookimpl

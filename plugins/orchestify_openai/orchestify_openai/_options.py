@@ -10,6 +10,7 @@
           reasoning_effort: high              # effort of calls with thinking=True (medium)
           max_tokens_param: max_tokens        # force the output-limit parameter's name
           send_defaults: false                # send only what the caller set (see below)
+          decode: sdk                         # let the SDK parse answers (default: fast)
 
 The core refuses unknown keys (with a close match suggested) and values of the wrong type
 or outside the choices, reporting ``file:line: providers.ID.options.KEY: ...``; the
@@ -25,7 +26,7 @@ import enum
 
 import attrs
 
-__all__ = ["MaxTokensParam", "OpenAIOptions", "ReasoningEffort"]
+__all__ = ["Decode", "MaxTokensParam", "OpenAIOptions", "ReasoningEffort"]
 
 
 class ReasoningEffort(enum.Enum):
@@ -47,6 +48,20 @@ class MaxTokensParam(enum.Enum):
     MAX_COMPLETION_TOKENS = "max_completion_tokens"
 
 
+class Decode(enum.Enum):
+    """Who turns the answer's bytes into orchestify's records.
+
+    ``fast``: the plugin reads the raw response the SDK received and decodes its JSON and
+    server-sent events itself, straight into the records (the SDK still builds and sends
+    the request and raises its errors). ``sdk``: the SDK parses the answer into its own
+    objects, which the plugin then translates; ``raw_response`` is then the SDK's
+    ``ChatCompletion`` rather than the decoded JSON body.
+    """
+
+    FAST = "fast"
+    SDK = "sdk"
+
+
 @attrs.frozen
 class OpenAIOptions:
     """The provider's ``options:``.
@@ -59,6 +74,7 @@ class OpenAIOptions:
             caller did not set them (the config's defaults). False leaves the ones the
             caller did not set out of the request, for OpenAI-compatible servers and
             models that refuse them.
+        decode: ``fast`` (the default) or ``sdk``; see :class:`Decode`.
     """
 
     reasoning_effort: ReasoningEffort = attrs.field(
@@ -68,3 +84,4 @@ class OpenAIOptions:
         default=None, converter=attrs.converters.optional(MaxTokensParam)
     )
     send_defaults: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    decode: Decode = attrs.field(default=Decode.FAST, converter=Decode)

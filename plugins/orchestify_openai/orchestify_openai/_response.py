@@ -13,7 +13,7 @@ the stream shares (finish reasons, usage, reasoning text).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from orchestify_core.plugin import (
     CompletionRequest,
@@ -38,7 +38,14 @@ if TYPE_CHECKING:
     from openai.types.completion_usage import CompletionUsage
     from pydantic import BaseModel
 
-__all__ = ["estimate_usage", "finish_reason", "reasoning_text", "to_response", "to_usage"]
+__all__ = [
+    "estimate_usage",
+    "finish_reason",
+    "first_choice",
+    "reasoning_text",
+    "to_response",
+    "to_usage",
+]
 
 _FINISH_REASONS = {
     "stop": FinishReason.STOP,
@@ -100,15 +107,19 @@ def _tool_call(call: ChatCompletionMessageToolCallUnion) -> ToolCall:
 
 def _first_choice(answer: ChatCompletion) -> Choice:
     """The answer's first choice; a 200 without a list of choices is malformed."""
-    choices = getattr(answer, "choices", None)
+    choice: Choice = first_choice(getattr(answer, "choices", None))
+    return choice
+
+
+def first_choice(choices: Any) -> Any:
+    """The first of an answer's ``choices``; anything but a non-empty list is malformed."""
     if not isinstance(choices, list):
         raise MalformedResponseError(
             f"the OpenAI API answered without a list of choices ({type(choices).__name__})"
         )
     if not choices:
         raise MalformedResponseError("the OpenAI API answered without any choice")
-    choice: Choice = choices[0]
-    return choice
+    return choices[0]
 
 
 def to_response(answer: ChatCompletion, request: CompletionRequest) -> LLMResponse:

@@ -21,12 +21,13 @@ from orchestify_core.plugin import (
     hookimpl,
 )
 
-from . import _client, _models, _stream
+from . import _client, _models, _stream, _wire_stream
 from ._errors import translate_error
-from ._options import OpenAIOptions
+from ._options import Decode, OpenAIOptions
 from ._provider import OpenAIProvider
 from ._request import build_params
 from ._response import to_response
+from ._wire import response_from_body
 
 __all__ = [
     "orchestify_capabilities",
@@ -76,6 +77,9 @@ def orchestify_pricing(provider: ProviderContext, model: str) -> ModelPrice | No
 def orchestify_complete(
     provider: ProviderContext, request: CompletionRequest
 ) -> Awaitable[LLMResponse]:
+    options: OpenAIOptions = provider.options
+    if options.decode is Decode.SDK:
+        return _complete_sdk(provider, request)
     return _complete(provider, request)
 
 
@@ -83,7 +87,10 @@ def orchestify_complete(
 def orchestify_stream(
     provider: ProviderContext, request: CompletionRequest
 ) -> AsyncIterator[StreamEvent]:
-    return _stream.stream(provider, request)
+    options: OpenAIOptions = provider.options
+    if options.decode is Decode.SDK:
+        return _stream.stream(provider, request)
+    return _wire_stream.wire_stream(provider, request)
 
 
 @hookimpl
@@ -97,7 +104,21 @@ def orchestify_close_client(provider: ProviderContext) -> Awaitable[None]:
 
 
 async def _complete(provider: ProviderContext, request: CompletionRequest) -> LLMResponse:
-    """One ``chat.completions.create`` call, translated both ways."""
+    """One ``chat.completions.create`` call: the SDK sends it (and raises for an error
+    status), the body is decoded here."""
+    import openai
+
+    params = build_params(request, provider.options)
+    try:
+        raw = await provider.client.chat.completions.with_raw_response.create(**params)
+    except openai.OpenAIError as exc:
+        raise translate_error(exc) from exc
+    response = raw.http_response
+    return response_from_body(response.content, response.headers.get("content-type", "*"), request)
+
+
+async def _complete_sdk(provider: ProviderContext, request: CompletionRequest) -> LLMResponse:
+    """``decode: sdk``: the SDK parses the answer into its ``ChatCompletion``."""
     import openai
 
     params = build_params(request, provider.options)

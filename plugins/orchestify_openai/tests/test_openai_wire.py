@@ -282,6 +282,7 @@ async def test_options_are_parsed_once(
 
     monkeypatch.setattr("orchestify_openai.plugin.build_params", recording)
     monkeypatch.setattr("orchestify_openai._stream.build_params", recording)
+    monkeypatch.setattr("orchestify_openai._wire_stream.build_params", recording)
     await provider.complete(user("hi"))
     async for _ in provider.stream(user("hi")):
         pass
