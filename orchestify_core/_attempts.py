@@ -231,10 +231,8 @@ async def complete_attempt(
     provider: LLMProvider, request: CompletionRequest, result: AttemptResult
 ) -> AsyncGenerator[StreamEvent, None]:
     """One ``orchestify_complete`` attempt (yields nothing; the result is in ``result``)."""
-    if provider._meter is None:
-        scope = AttemptScope(provider, request)
-    else:
-        scope = await open_scope(provider, request, result)
+    scope = AttemptScope(provider, request) if provider._meter is None else None
+    scope = scope or await open_scope(provider, request, result)  # a ledger holds budgets first
     deadline: Deadline | None = None
     try:
         awaitable = provider._hooks.orchestify_complete(provider=provider._context, request=request)
@@ -269,15 +267,11 @@ async def stream_attempt(
 ) -> AsyncGenerator[StreamEvent, None]:
     """One ``orchestify_stream`` attempt: yields what may go to the caller.
 
-    A failure before any content leaves a retryable error in ``result``; a failure after
-    content raises StreamInterruptedError (never a truncated "success"). The plugin's
-    stream is read past its StreamEnd to its own end, so that its SDK finishes the HTTP
-    body and the connection goes back to the pool instead of closing.
-    """
-    if provider._meter is None:
-        scope = AttemptScope(provider, request)
-    else:
-        scope = await open_scope(provider, request, result)
+    A failure before any content leaves a retryable error in ``result``; after content it
+    raises StreamInterruptedError. The plugin's stream is read past its StreamEnd to its
+    end, so that its SDK finishes the HTTP body and the connection returns to the pool."""
+    scope = AttemptScope(provider, request) if provider._meter is None else None
+    scope = scope or await open_scope(provider, request, result)  # a ledger holds budgets first
     acc = StreamAccumulator()
     text = acc.text
     deadline = Deadline(request.timeout)

@@ -47,7 +47,8 @@ def main(calls: int) -> None:
             "no ledger": PROVIDER,
             "memory": PROVIDER + "ledger: {backend: memory}\n",
             "sqlite": PROVIDER + f"ledger: {{path: '{directory / 'a.sqlite3'}'}}\n",
-            "sqlite fsync": PROVIDER + f"ledger: {{path: '{directory / 'b.sqlite3'}', fsync: true}}\n",
+            "sqlite fsync": PROVIDER
+            + f"ledger: {{path: '{directory / 'b.sqlite3'}', fsync: true}}\n",
             "redis": PROVIDER + f"ledger: {{backend: redis, url: '{redis.url}', prefix: a}}\n",
         }
         results = {}
