@@ -1,7 +1,9 @@
 """``orchestify check``: every problem of a config at once; ``--connectivity`` calls out.
 
-Without ``--connectivity`` nothing is imported but the config's own modules and plugin
-metadata (no SDK, no client), and a missing key is reported, not refused. With it, each
+Without ``--connectivity`` no SDK is imported and no client built: the config is read,
+provider types are checked against the plugins' metadata, and each provider's ``options:``
+against its plugin's options class (the plugin's module is loaded for that, never its SDK).
+A missing key is reported, not refused. With it, each
 provider is built and its health check runs, one line per provider in one format.
 """
 
@@ -17,6 +19,7 @@ from ._common import add_config_option, endpoint, load, progress
 from ._keys import literal_credentials, unset_keys
 
 if TYPE_CHECKING:
+    from ..config import OrchestifyConfig
     from ..provider import LLMProvider
     from ..registry import ProviderRegistry
 
@@ -50,6 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     config = load(args, allow_unset_keys=not args.connectivity)
+    _check_options(config)
     for warning in literal_credentials(config):
         print(f"orchestify: warning: {warning}", file=sys.stderr)
     providers, agents = len(config.providers.providers), len(config.agents.agents)
@@ -71,6 +75,32 @@ def run(args: argparse.Namespace) -> int:
         print(f"{pid.ljust(width)}  {line}")
         failed += not ok
     return 1 if failed else 0
+
+
+def _check_options(config: OrchestifyConfig) -> None:
+    """Each provider's ``options:`` against its plugin's options class, every problem at
+    once. Loads the plugins' modules (their hooks), never their SDKs."""
+    from ..config import ConfigProblems, structure_options
+    from ..errors import ConfigError
+    from ..plugins import create_plugin_manager, ensure_provider_type
+
+    host = create_plugin_manager()
+    problems: list[ConfigError] = []
+    for pid, provider in config.providers.providers.items():
+        ensure_provider_type(host, provider.type)
+        hooks = host.hooks_for(provider.type)
+        options_class = hooks.orchestify_options_class(provider_type=provider.type)
+        if options_class is None:
+            continue
+        try:
+            structure_options(options_class, provider, pid)
+        except ConfigProblems as exc:
+            problems += exc.problems
+        except ConfigError as exc:
+            problems.append(exc)
+    if problems:
+        problems.sort(key=lambda error: (error.file or "", error.line or 0))
+        raise ConfigProblems(problems)
 
 
 async def _health(registry: ProviderRegistry, timeout: float) -> dict[str, tuple[bool, str]]:
