@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._admission import admit
 from ._boundary import attempt_error
-from ._metering import open_scope, record_attempt
+from ._metering import record_attempt
+from .calltrace import add_attempt, finish_trace, start_trace
 from .errors import (
     AllProvidersFailedError,
     APIConnectionError,
@@ -55,8 +57,10 @@ from .tokens import Usage
 from .usage import Attempt, Outcome
 
 if TYPE_CHECKING:
+    from .calltrace import CallTrace
     from .ledger import CallLabels, Hold
     from .provider import LLMProvider
+    from .ratelimit import Permit
 
 __all__ = ["AttemptResult", "CallSettings", "complete_attempt", "drive", "stream_attempt"]
 
@@ -76,11 +80,13 @@ class CallSettings:
 @attrs.define
 class AttemptResult:
     """How one attempt ended: ``response``, or ``error`` (which the driver may retry);
-    ``labels`` say whom the attempt is for (the usage ledger records them)."""
+    ``labels`` say whom the attempt is for (the usage ledger records them); ``trace`` is
+    the call's, when a plugin observes calls."""
 
     error: ProviderError | None = None
     response: LLMResponse | None = None
     labels: CallLabels | None = None
+    trace: CallTrace | None = None
 
 
 AttemptFn = Callable[
@@ -96,10 +102,12 @@ class AttemptScope:
 
     With a usage ledger, ``hold`` is the attempt's budget reservation (taken before the
     scope, see :func:`open_scope`) and ``settling`` the ledger's write of the attempt,
-    started where it is accounted.
+    started where it is accounted. With a rate limit, ``permit`` is the attempt's draw on
+    its buckets (settled with the real usage); ``trace`` is the call's, when observed.
     """
 
-    __slots__ = ("done", "hold", "labels", "provider", "request", "settling", "started", "ticket")
+    __slots__ = ("done", "hold", "labels", "permit", "provider", "request", "settling",
+                 "started", "ticket", "trace")  # fmt: skip
 
     def __init__(
         self,
@@ -116,6 +124,8 @@ class AttemptScope:
         self.hold = hold
         self.labels = labels
         self.settling: asyncio.Task[None] | None = None
+        self.permit: Permit | None = None
+        self.trace: CallTrace | None = None
 
     def finish(
         self,
@@ -123,12 +133,15 @@ class AttemptScope:
         usage: Usage,
         error: BaseException | None = None,
         served_model: str | None = None,
+        response: LLMResponse | None = None,
     ) -> tuple[Decimal | None, float]:
         """Account the attempt and tell the breaker (once); returns its cost and latency."""
         if self.done:
             return None, time.perf_counter() - self.started
         self.done = True
         provider = self.provider
+        cost: Decimal | None = None
+        latency = 0.0
         try:
             cost, latency = _account(
                 provider, self.request, outcome, usage, self.started, error, served_model
@@ -140,6 +153,12 @@ class AttemptScope:
         finally:
             verdict = asyncio.CancelledError() if outcome is Outcome.CANCELLED else error
             provider._breaker.after_call(self.ticket, verdict)
+            if self.permit is not None:
+                self.permit.settle(usage, error)
+            if self.trace is not None:
+                waited = self.permit.waited if self.permit is not None else 0.0
+                add_attempt(self.trace, provider, self.request, outcome.value, usage, cost,
+                            latency, error, response, waited)  # fmt: skip
 
     async def settled(self) -> None:
         """Wait until the ledger holds this attempt (a cancelled caller does not stop it)."""
@@ -154,7 +173,9 @@ class AttemptScope:
                 f"provider {self.provider.provider_id!r} answered with no content and no usage"
             )
         provider = self.provider
-        cost, latency = self.finish(Outcome.COMPLETED, usage, served_model=response.model)
+        cost, latency = self.finish(
+            Outcome.COMPLETED, usage, served_model=response.model, response=response
+        )
         response.cost_usd = cost
         response.provider_id = provider.provider_id
         response.provider_type = provider.provider_type
@@ -231,8 +252,7 @@ async def complete_attempt(
     provider: LLMProvider, request: CompletionRequest, result: AttemptResult
 ) -> AsyncGenerator[StreamEvent, None]:
     """One ``orchestify_complete`` attempt (yields nothing; the result is in ``result``)."""
-    scope = AttemptScope(provider, request) if provider._meter is None else None
-    scope = scope or await open_scope(provider, request, result)  # a ledger holds budgets first
+    scope = await _open(provider, request, result)
     deadline: Deadline | None = None
     try:
         awaitable = provider._hooks.orchestify_complete(provider=provider._context, request=request)
@@ -270,8 +290,7 @@ async def stream_attempt(
     A failure before any content leaves a retryable error in ``result``; after content it
     raises StreamInterruptedError. The plugin's stream is read past its StreamEnd to its
     end, so that its SDK finishes the HTTP body and the connection returns to the pool."""
-    scope = AttemptScope(provider, request) if provider._meter is None else None
-    scope = scope or await open_scope(provider, request, result)  # a ledger holds budgets first
+    scope = await _open(provider, request, result)
     acc = StreamAccumulator()
     text = acc.text
     deadline = Deadline(request.timeout)
@@ -322,6 +341,19 @@ async def stream_attempt(
         await scope.settled()
     for complete in acc.completed_tool_calls:
         yield complete
+
+
+async def _open(
+    provider: LLMProvider, request: CompletionRequest, result: AttemptResult
+) -> AttemptScope:
+    """The attempt's scope: made here when nothing but a local breaker stands before the
+    plugin; else a rate limit, a shared breaker or a ledger admits it first."""
+    if provider._meter is None and provider._gate is None:
+        scope = AttemptScope(provider, request)
+    else:
+        scope = await admit(provider, request, result)
+    scope.trace = result.trace
+    return scope
 
 
 def _plugin_stream(provider: LLMProvider, request: CompletionRequest) -> Any:
@@ -409,27 +441,35 @@ async def drive(
     """
     errors: list[tuple[str, BaseException]] = []
     chain = (primary, *(primary._fallbacks if settings.fallbacks is None else settings.fallbacks))
-    for index, provider in enumerate(chain):
-        retry_number = 0
-        try:
-            target = request if index == 0 else provider._retarget(request)
-            while True:
-                result = AttemptResult(labels=settings.labels)
-                settings.attempts += 1
-                events = attempt(provider, target, result)
-                try:
-                    async for event in events:
-                        yield event
-                finally:  # a consumer that stops early closes the attempt now, not at GC
-                    await events.aclose()
-                if result.response is not None:
-                    result.response.attempts = settings.attempts
-                    yield StreamDone(result.response)
-                    return
-                retry_number += 1
-                await _wait_to_retry(provider, result.error, retry_number, settings)
-        except (ProviderError, RequestValidationError) as exc:
-            _fail_over_or_raise(exc, index, chain, errors)
+    trace = start_trace(primary, request, attempt is stream_attempt)  # None: nobody observes
+    try:
+        for index, provider in enumerate(chain):
+            retry_number = 0
+            try:
+                target = request if index == 0 else provider._retarget(request)
+                while True:
+                    result = AttemptResult(labels=settings.labels, trace=trace)
+                    settings.attempts += 1
+                    events = attempt(provider, target, result)
+                    try:
+                        async for event in events:
+                            yield event
+                    finally:  # a consumer that stops early closes the attempt now, not at GC
+                        await events.aclose()
+                    if result.response is not None:
+                        result.response.attempts = settings.attempts
+                        if trace is not None:
+                            finish_trace(primary, trace, result.response, None)
+                        yield StreamDone(result.response)
+                        return
+                    retry_number += 1
+                    await _wait_to_retry(provider, result.error, retry_number, settings)
+            except (ProviderError, RequestValidationError) as exc:
+                _fail_over_or_raise(exc, index, chain, errors)
+    except BaseException as exc:
+        if trace is not None:
+            finish_trace(primary, trace, None, exc)
+        raise
 
 
 async def _wait_to_retry(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._config_fleet import FLEET_SECTIONS
 from ._config_ledger import SINGLE_SECTIONS, merge_single_section
 from ._config_problems import Problems
 from ._paths import Location, Path
 
 __all__ = ["merge_documents"]
 
-SECTIONS = ("providers", "agents", "ledger", "budgets")
+SECTIONS = ("providers", "agents", "ledger", "budgets", *FLEET_SECTIONS)
 
 
 def merge_documents(
@@ -38,7 +39,7 @@ def merge_documents(
                 continue
             if entries is None:
                 continue
-            if section in SINGLE_SECTIONS:
+            if section in SINGLE_SECTIONS or section in FLEET_SECTIONS:
                 merge_single_section(section, entries, merged, doc_locations, locations,
                                      problems.add)  # fmt: skip
                 continue

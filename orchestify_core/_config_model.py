@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from ._config_fleet import FleetConfig, RateLimitConfig
 from ._config_ledger import BudgetConfig, LedgerConfig
 from ._config_secrets import mask_values
 from ._paths import Location, Path
@@ -58,11 +59,14 @@ class CircuitBreakerConfig:
         failure_threshold: Consecutive counted failures that open the breaker.
         recovery_time: Seconds the breaker stays open before letting trial calls through.
         half_open_max_calls: Trial calls let through at once while half-open.
+        shared: Keep the state in the ``fleet:`` store: every worker opens and half-opens
+            together (see docs/fleet.md).
     """
 
     failure_threshold: int = 5
     recovery_time: float = 30.0
     half_open_max_calls: int = 1
+    shared: bool = False
 
 
 @attrs.frozen
@@ -128,6 +132,7 @@ class ProviderConfig:
         retry: Retry policy.
         fallbacks: Provider ids to fail over to, in order, when this one fails.
         circuit_breaker: Breaker settings; None disables it.
+        rate_limits: Client-side rate limits; None: none (see docs/fleet.md).
         prices: Price overrides per model id.
         thinking_budget: Default budget of thinking tokens when thinking is on.
         organization: OpenAI organization id.
@@ -155,6 +160,7 @@ class ProviderConfig:
     project: str | None = None
     headers: Mapping[str, str] = attrs.field(factory=dict)
     options: Mapping[str, Any] = attrs.field(factory=dict)
+    rate_limits: RateLimitConfig | None = None
     _origin: ProviderOrigin | None = attrs.field(
         default=None, eq=False, repr=False, alias="_origin", kw_only=True
     )
@@ -240,3 +246,5 @@ class OrchestifyConfig:
     agents: AgentsConfig = AgentsConfig()
     ledger: LedgerConfig | None = None
     budgets: Mapping[str, BudgetConfig] = attrs.field(factory=dict)
+    fleet: FleetConfig | None = None
+    plugins: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)

@@ -31,6 +31,7 @@ import attrs
 
 from ._config_check import check, warn_insecure
 from ._config_convert import all_errors, converter, first_error
+from ._config_fleet import check_fleet, structure_fleet_sections
 from ._config_ledger import check_ledger, structure_ledger_sections
 from ._config_merge import merge_documents
 from ._config_model import (
@@ -101,6 +102,7 @@ def parse_config(
     check(config, problems.add, set(tree.get("providers", {})))
     check_ledger(config.ledger, config.budgets, set(tree.get("providers", {})),
                  config.agents.agents, problems.add)  # fmt: skip
+    check_fleet(config, problems.add)
     if check_type is not None:  # read from the document: an entry with other problems too
         for pid, entry in tree.get("providers", {}).items():
             kind = entry.get("type") if isinstance(entry, dict) else None
@@ -126,9 +128,11 @@ def _structure(tree: dict[str, dict[str, Any]], problems: Problems) -> Orchestif
                 for path, reason in all_errors(exc, kind):
                     problems.add((section, name, *path), reason)
     ledger, budgets = structure_ledger_sections(tree, problems.add)
+    fleet, plugins = structure_fleet_sections(tree, problems.add)
     return OrchestifyConfig(
-        ProvidersConfig(sections["providers"]), AgentsConfig(sections["agents"]), ledger, budgets
-    )
+        ProvidersConfig(sections["providers"]), AgentsConfig(sections["agents"]), ledger, budgets,
+        fleet, plugins,
+    )  # fmt: skip
 
 
 def _with_origins(

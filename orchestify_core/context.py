@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .config import ProviderConfig
+    from .ratelimit import RateLimiter
 
 __all__ = ["ProviderContext"]
 
@@ -38,6 +39,8 @@ class ProviderContext:
         client: The current event loop's client: what ``orchestify_create_client``
             returned (see the module docstring for loops).
         closed: True once ``aclose()`` was called: calls are refused.
+        rate_limiter: The provider's :class:`~orchestify_core.ratelimit.RateLimiter`, or
+            None when it has no ``rate_limits:``.
     """
 
     __slots__ = (
@@ -54,6 +57,7 @@ class ProviderContext:
         "options",
         "provider_id",
         "provider_type",
+        "rate_limiter",
     )
 
     def __init__(
@@ -79,6 +83,7 @@ class ProviderContext:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
         self.closed = False
+        self.rate_limiter: RateLimiter | None = None
         key = config.api_key
         if key is not None:
             self.add_secret(key.get_secret_value())
@@ -98,6 +103,21 @@ class ProviderContext:
     @property
     def secrets(self) -> frozenset[str]:
         return frozenset(self._secrets)
+
+    # ------------------------------------------------------------------ rate limits
+
+    def observe_rate_limit_headers(self, headers: Any) -> None:
+        """Hand the core a response's HTTP headers, to learn the provider's rate limits.
+
+        A plugin calls it with every response's headers (``response.headers`` of the SDK's
+        raw response: any mapping or sequence of pairs). The core reads the
+        ``anthropic-ratelimit-*`` and ``x-ratelimit-*`` ones and ignores the rest; without
+        ``rate_limits:`` in the provider's config it returns at once. Errors need no call:
+        the core reads a 429's headers from the SDK error in its ``__cause__``.
+        """
+        limiter = self.rate_limiter
+        if limiter is not None:
+            limiter.observe_headers(headers)
 
     # ------------------------------------------------------------------ clients
 

@@ -402,3 +402,13 @@ class BudgetExceededError(OrchestifyError):
 class LedgerUnavailableError(OrchestifyError):
     """The usage ledger's store cannot be reached and its policy (``when_unavailable:
     refuse``) says not to send calls it cannot account: the call was not sent."""
+
+
+class RateLimitWaitError(RateLimitError):
+    """The call was not sent: the client-side rate limit (``rate_limits:``) would make it
+    wait longer than its timeout for capacity. ``retry_after`` is the wait it would need.
+
+    A :class:`RateLimitError` like a provider's 429: retried by the retry policy (which
+    gives up when ``retry_after`` exceeds ``max_retry_after``) and failed over. Nothing
+    reached the provider, so the circuit breaker does not count it.
+    """

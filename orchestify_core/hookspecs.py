@@ -38,6 +38,7 @@ from .models import CompletionRequest, HealthStatus, LLMResponse, ModelCapabilit
 if TYPE_CHECKING:
     from ._config_ledger import LedgerConfig
     from .budgets import BudgetAlert
+    from .calltrace import CallTrace
     from .protocols import AttemptRecord, CircuitBreakerProtocol, RetryPolicyProtocol
     from .provider import LLMProvider
     from .store import LedgerStore
@@ -291,4 +292,34 @@ def orchestify_budget_alert(alert: BudgetAlert) -> None:
     core also logs it as a WARNING. ``alert.status`` holds the spend, what is reserved, the
     spend rate and the projected end-of-period spend. Keep it cheap: it runs on the event
     loop of the call that crossed the threshold.
+    """
+
+
+@hookspec
+def orchestify_call_started(provider: ProviderContext, call: CallTrace) -> None:
+    """Observe a call beginning (``complete()``, ``stream()``, ``stream_events()``).
+
+    Called once per call, before its first attempt, in the caller's task (a tracer reads
+    the caller's current span here as the call's parent and keeps what it needs in
+    ``call.annotations``). Only when some plugin implements this hook or
+    ``orchestify_call_finished`` is a :class:`~orchestify_core.calltrace.CallTrace` built
+    at all. Keep it cheap; never called per streamed chunk.
+
+    :param provider: The provider called (the first of the chain).
+    :param call: The call: its request, whether it streams, when it started.
+    """
+
+
+@hookspec
+def orchestify_call_finished(provider: ProviderContext, call: CallTrace) -> None:
+    """Observe a call's end: ``call.attempts`` holds every attempt (retries and failovers,
+    each with its provider, times, outcome, usage and error), ``call.response`` the answer
+    or ``call.error`` what the call raised (``GeneratorExit``/``CancelledError`` when the
+    caller stopped it).
+
+    Called exactly once per call for which ``orchestify_call_started`` was called, after
+    the last attempt was accounted, in the task that consumed the call.
+
+    :param provider: The provider called (the first of the chain).
+    :param call: The finished call.
     """

@@ -21,6 +21,7 @@ import pluggy
 
 from ._attempts import CallSettings, complete_attempt, drive, stream_attempt
 from ._client_start import start_client
+from ._fleet import local_gate
 from .config import ProviderConfig, parse_config
 from .context import ProviderContext
 from .errors import (
@@ -46,6 +47,7 @@ from .streaming import EventStream, TextStream
 from .usage import TokenUsage, UsageLedger
 
 if TYPE_CHECKING:
+    from ._admission import Gate
     from .ledger import Ledger
 
 __all__ = ["CallDefaults", "LLMProvider"]
@@ -103,6 +105,7 @@ class LLMProvider:
         self._fallbacks: tuple[LLMProvider, ...] = ()
         self._defaults = CallDefaults()
         self._meter: Ledger | None = None
+        self._gate: Gate | None = local_gate(self) if config.rate_limits is not None else None
         self._agent: str | None = None
         self._tags: Mapping[str, str] = {}
         self.validate_model(config.default_model)
@@ -484,6 +487,8 @@ class LLMProvider:
         awaitable = self._hooks.orchestify_close_client(provider=self._context)
         if awaitable is not None:
             await awaitable
+        if self._gate is not None:
+            await self._gate.aclose()
 
 
 def _config_secrets(config: ProviderConfig) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from .usage import TokenUsage
 
 if TYPE_CHECKING:
     from .ledger import Ledger
+    from .store.fleet import RedisFleetStore
 
 __all__ = ["ProviderRegistry"]
 
@@ -95,6 +96,7 @@ class ProviderRegistry:
         self._manager = plugin_manager
         self._agents = agents or AgentsConfig()
         self._ledger: Ledger | None = None
+        self._fleet: RedisFleetStore | None = None
 
     @property
     def plugin_manager(self) -> pluggy.PluginManager:
@@ -125,7 +127,7 @@ class ProviderRegistry:
         :raises ConfigError: a provider's settings are not valid for its plugin.
         :raises PluginError: a type is unknown, claimed twice, or its plugin is broken.
         """
-        agents = ledger = None
+        agents = ledger = whole = None
         manager = as_host(plugin_manager or default_plugin_manager())
         if isinstance(providers_config, OrchestifyConfig):
             agents = providers_config.agents
@@ -133,6 +135,11 @@ class ProviderRegistry:
                 from .ledger import Ledger
 
                 ledger = Ledger.from_config(providers_config, manager)
+            if providers_config.plugins:
+                from ._fleet import enable_plugins
+
+                enable_plugins(providers_config.plugins, manager)
+            whole = providers_config
             providers_config = providers_config.providers
         registry = cls(plugin_manager=manager, agents=agents)
         built: dict[str, LLMProvider] = {}
@@ -147,6 +154,10 @@ class ProviderRegistry:
             provider.set_ledger(ledger)
         registry._providers = built
         registry._ledger = ledger
+        if whole is not None:
+            from ._fleet import wire_fleet
+
+            registry._fleet = wire_fleet(whole, built)
         if validate_connectivity:
             try:
                 asyncio.get_running_loop()
@@ -268,6 +279,8 @@ class ProviderRegistry:
         await asyncio.gather(*(p.aclose() for p in self._providers.values()))
         if self._ledger is not None:
             await self._ledger.aclose()
+        if self._fleet is not None:
+            await self._fleet.aclose()
 
     async def __aenter__(self) -> ProviderRegistry:
         return self

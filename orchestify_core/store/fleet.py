@@ -1,0 +1,149 @@
+"""The fleet store: rate-limit buckets and circuit breakers that every worker shares.
+
+One Redis (the ``fleet:`` section's, or the ledger's), Lua scripts for every step that
+must be atomic across workers (see :mod:`._fleet_scripts`), and every key under the
+hash tag ``{prefix}`` (one Redis Cluster slot). Each event loop gets its own client, as in
+the ledger's :class:`~orchestify_core.store.redis.RedisStore`. A failed or slow operation
+raises :class:`~orchestify_core.store.StoreError`; callers fall back to local state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from ._fleet_scripts import ADJUST, BREAKER_ADMIT, BREAKER_RECORD, BREAKER_STATE, TAKE
+from .base import StoreError
+from .redis import _where
+
+__all__ = ["NO_CEILING", "Admission", "BucketSpec", "RedisFleetStore"]
+
+#: The ceiling of a bucket adjustment that lowers nothing.
+NO_CEILING = 1e18
+
+
+@attrs.frozen
+class BucketSpec:
+    """One bucket of a take or an adjustment: its name, rate per second, cap and amount."""
+
+    name: str
+    rate: float
+    cap: float
+    amount: float = 0.0
+    ceiling: float = NO_CEILING
+
+
+@attrs.frozen
+class Admission:
+    """A breaker's answer: admitted or not, the ticket's generation and kind, the seconds
+    until it half-opens, and its state (0 closed, 1 open, 2 half-open) before and after."""
+
+    admitted: bool
+    generation: int
+    trial: bool
+    retry_in: float
+    before: int
+    after: int
+
+
+class RedisFleetStore:
+    """Shared buckets and breakers in Redis under ``{prefix}:rl:*`` and ``{prefix}:cb:*``."""
+
+    def __init__(self, url: str, *, prefix: str = "orchestify", timeout: float = 1.0) -> None:
+        self._url = url
+        self.timeout = timeout
+        self._tag = "{" + prefix + "}"
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def describe(self) -> str:
+        return f"redis {_where(self._url)} prefix {self._tag}"
+
+    def _client(self) -> tuple[Any, dict[str, Any]]:
+        loop = asyncio.get_running_loop()
+        entry = self._clients.get(loop)
+        if entry is None:
+            import redis.asyncio
+
+            client = redis.asyncio.Redis.from_url(
+                self._url, socket_timeout=self.timeout, socket_connect_timeout=self.timeout
+            )
+            texts = {"take": TAKE, "adjust": ADJUST, "admit": BREAKER_ADMIT,
+                     "record": BREAKER_RECORD, "state": BREAKER_STATE}  # fmt: skip
+            scripts = {name: client.register_script(text) for name, text in texts.items()}
+            entry = self._clients[loop] = (client, scripts)
+        return entry
+
+    async def _run(self, what: str, keys: list[str], args: list[Any]) -> Any:
+        import redis.exceptions
+
+        _, scripts = self._client()
+        try:
+            return await scripts[what](keys=keys, args=args)
+        except (redis.exceptions.RedisError, OSError) as exc:
+            raise StoreError(
+                f"fleet store {self.describe()}: {what} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def _bucket(self, name: str) -> str:
+        return f"{self._tag}:rl:{name}"
+
+    async def take(self, buckets: Sequence[BucketSpec], max_wait: float) -> tuple[bool, float]:
+        """Debit each bucket's amount at once: ``(True, seconds to wait before sending)``,
+        or ``(False, the wait it would need)`` when that is over ``max_wait`` (nothing
+        debited)."""
+        keys = [self._bucket(b.name) for b in buckets]
+        args: list[Any] = [f"{max_wait:.6f}"]
+        for b in buckets:
+            args += [f"{b.rate:.9f}", f"{b.cap:.6f}", f"{b.amount:.6f}"]
+        granted, wait = await self._run("take", keys, args)
+        return int(granted) == 1, float(wait)
+
+    async def adjust(self, buckets: Sequence[BucketSpec]) -> None:
+        """Debit (or refund, negative) each bucket's amount, and lower it to its ceiling."""
+        keys = [self._bucket(b.name) for b in buckets]
+        args: list[Any] = []
+        for b in buckets:
+            args += [f"{b.rate:.9f}", f"{b.cap:.6f}", f"{b.amount:.6f}", f"{b.ceiling:.6e}"]
+        await self._run("adjust", keys, args)
+
+    def _breaker(self, name: str) -> list[str]:
+        return [f"{self._tag}:cb:{name}"]
+
+    async def admit(self, name: str, recovery: float, max_trials: int, lease: float) -> Admission:
+        """Admit an attempt through breaker ``name`` (moving it to half-open when due)."""
+        args = [f"{recovery:.6f}", max_trials, f"{lease:.6f}"]
+        ok, gen, trial, retry_in, before, after = await self._run(
+            "admit", self._breaker(name), args
+        )
+        return Admission(int(ok) == 1, int(gen), int(trial) == 1, float(retry_in),
+                         int(before), int(after))  # fmt: skip
+
+    async def record(
+        self, name: str, generation: int, trial: bool, verdict: str, threshold: int
+    ) -> tuple[int, int]:
+        """How an admitted attempt ended (``ok``, ``fail``, ``neutral``); the breaker's
+        state before and after."""
+        args = [generation, int(trial), verdict, threshold]
+        before, after = await self._run("record", self._breaker(name), args)
+        return int(before), int(after)
+
+    async def breaker_state(self, name: str, recovery: float) -> tuple[int, float]:
+        """The breaker's state (an open one past its recovery time reads half-open) and the
+        seconds until it half-opens."""
+        state, retry_in = await self._run("state", self._breaker(name), [f"{recovery:.6f}"])
+        return int(state), float(retry_in)
+
+    async def aclose(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        entry = self._clients.pop(loop, None)
+        if entry is not None:
+            await entry[0].aclose()
