@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("duplicate mutation names")
         baseline = run_one(plugin, None, args.select)
         if baseline.status != "passed":
-            print(f"{plugin}: the unmutated plugin does not pass its suite: {baseline.detail}")
+            print(f"{plugin}: the unmutated plugin does not pass its suite: "
+                  f"{baseline.detail or _checks(baseline.failed_checks)}")  # fmt: skip
             all_caught = False
             continue
         started = time.perf_counter()

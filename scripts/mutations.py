@@ -39,6 +39,13 @@ PLUGINS = {
 
 _LOG_KEY = '__import__("logging").getLogger("orchestify.mutant").debug("key %s", {})\n'
 
+_TIMEOUT_EQUIVALENT = (
+    "the core arms the attempt's deadline (request.timeout) before the plugin's coroutine runs, "
+    "and the plugin gives its client that same timeout, so the core's timer always fires first "
+    "and the caller gets the core's APITimeoutError; the plugin's own timeout mapping is reached "
+    "only with a shorter client timeout, which call-timeout-ignored and test_call_timeout_past_config cover"
+)
+
 M = Mutation
 
 OPENAI = [
@@ -132,6 +139,7 @@ OPENAI = [
         'return APITimeoutError("the OpenAI API did not answer in time")',
         'return APIConnectionError("the OpenAI API did not answer in time")',
         "the SDK's timeout becomes APIConnectionError",
+        equivalent=_TIMEOUT_EQUIVALENT,
     ),
     M(
         "aclose-noop",
@@ -347,6 +355,7 @@ CLAUDE = [
         'return APITimeoutError(f"Anthropic request timed out',
         'return APIConnectionError(f"Anthropic request timed out',
         "the SDK's timeout becomes APIConnectionError",
+        equivalent=_TIMEOUT_EQUIVALENT,
     ),
     M(
         "aclose-noop",
@@ -560,13 +569,14 @@ LITELLM = [
         "        return APITimeoutError(message)",
         "        return APIConnectionError(message)",
         "timeouts become APIConnectionError",
+        equivalent=_TIMEOUT_EQUIVALENT,
     ),
     M(
         "aclose-noop",
         "_client.py",
-        "            await close()",
-        "            pass",
-        "closing the last provider leaves LiteLLM's pooled clients open",
+        "        await client.http.aclose()",
+        "        pass",
+        "aclose() leaves the provider's HTTP clients open",
     ),
     M(
         "requested-model-reported",

@@ -45,13 +45,15 @@ def test_a_survivor_fails_the_script() -> None:
 
 
 def test_every_plugin_has_at_least_25_applicable_mutations() -> None:
-    """Each mutation's text is in the plugin today (a rewritten plugin makes some stale:
+    """At least 25 breakages a caller could see; each one's text is in the plugin today (a rewritten plugin makes some stale:
     update scripts/mutations.py then)."""
     for plugin, mutations in MUTATIONS.items():
         package = ROOT / "plugins" / f"orchestify_{PLUGINS[plugin].dist}" / PLUGINS[plugin].package
         applicable = [
             m for m in mutations
-            if (package / m.module).exists() and m.old in (package / m.module).read_text()
+            if not m.equivalent
+            and (package / m.module).exists()
+            and m.old in (package / m.module).read_text()
         ]  # fmt: skip
         assert len(applicable) >= 25, (
             plugin,

@@ -37,6 +37,7 @@ WEATHER_TOOL = {
 # A 1x1 transparent PNG.
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 CONCURRENT_CALLS = 50
+SERVED_MODEL = "conformance-served-2099-01-01"
 
 
 def _names(reported: str, served: str) -> bool:
@@ -99,19 +100,27 @@ class AnswerChecks(SuiteBase):
     async def test_served_model_reported(
         self, provider: LLMProvider, server: LoopbackServer | None
     ) -> None:
-        """The response names the model the server says it used (not the one asked for),
-        in complete and stream; a ``route/model`` name (LiteLLM's) counts as naming it."""
+        """A completion names the model the server says it used, not the one asked for
+        (a ``route/model`` name, LiteLLM's, counts as naming it)."""
         if not self.claimed.served_model:
             pytest.skip("the provider does not claim to report the serving model")
-        served = "conformance-served-2099-01-01"
-        self.script(provider, server, Reply("a", model=served), Reply("b", model=served))
+        self.script(provider, server, Reply("a", model=SERVED_MODEL))
         response = await provider.complete(user("which model?"))
-        assert _names(response.model, served), f"complete reported {response.model!r}"
+        assert _names(response.model, SERVED_MODEL), f"complete reported {response.model!r}"
+
+    async def test_served_model_reported_in_stream(
+        self, provider: LLMProvider, server: LoopbackServer | None
+    ) -> None:
+        """A stream's response names the model the server says it used."""
+        if not self.claimed.served_model:
+            pytest.skip("the provider does not claim to report the serving model")
+        self.script(provider, server, Reply("b", model=SERVED_MODEL, chunk_count=2))
         stream = provider.stream(user("which model?"))
         async for _ in stream:
             pass
         assert stream.response is not None
-        assert _names(stream.response.model, served), f"stream reported {stream.response.model!r}"
+        reported = stream.response.model
+        assert _names(reported, SERVED_MODEL), f"stream reported {reported!r}"
 
     async def test_concurrent_calls_exact_usage(
         self, provider: LLMProvider, server: LoopbackServer | None

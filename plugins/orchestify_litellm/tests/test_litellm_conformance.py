@@ -21,10 +21,10 @@ class _KnownGaps(ProviderConformance):
         reason="LiteLLM's stream wrapper names the requested model in every chunk; the "
         "plugin does not read the model the server reported in the stream",
     )
-    async def test_served_model_reported(
+    async def test_served_model_reported_in_stream(
         self, provider: LLMProvider, server: LoopbackServer | None
     ) -> None:
-        await super().test_served_model_reported(provider, server)
+        await super().test_served_model_reported_in_stream(provider, server)
 
 
 class TestAnthropicBackendConformance(_KnownGaps):
