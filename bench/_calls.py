@@ -13,6 +13,8 @@ between two adapters is the client code in between:
 - ``orchestify``: :class:`orchestify_core.LLMProvider`, built by
   ``ProviderRegistry.from_config(loads_config(...))`` with the default config, only the
   ``base_url`` pointing at the server.
+- ``orchestify-sdk``: the same provider with ``options: {decode: sdk}``, so the SDK parses
+  the answers into its objects (the plugins' path before the fast path), for comparison.
 - ``litellm``: ``litellm.acompletion`` with ``anthropic/...`` or ``openai/...`` models and
   ``api_base``.
 - ``orchestify-litellm``: orchestify's ``litellm`` provider type, when installed (its
@@ -62,7 +64,14 @@ MAX_TOKENS = 256
 TEMPERATURE = 0.7
 
 #: Every kind of client, in the order the report lists them.
-CLIENTS: tuple[str, ...] = ("raw", "raw-helper", "orchestify", "litellm", "orchestify-litellm")
+CLIENTS: tuple[str, ...] = (
+    "raw",
+    "raw-helper",
+    "orchestify",
+    "orchestify-sdk",
+    "litellm",
+    "orchestify-litellm",
+)
 
 #: The distribution each orchestify provider type needs (its plugin).
 _PLUGIN_MODULES: Mapping[str, str] = {
@@ -265,7 +274,13 @@ class RawOpenAI(Target):
 # --------------------------------------------------------------------------- orchestify
 
 
-def _provider_config(provider_type: str, model: str, base_url: str, workload: Workload) -> str:
+def _provider_config(
+    provider_type: str,
+    model: str,
+    base_url: str,
+    workload: Workload,
+    options: Mapping[str, Any] | None = None,
+) -> str:
     """The YAML of a one-provider config: the defaults, but the base_url (and reply header).
 
     Written as JSON, which is YAML, so the header's JSON value needs no YAML quoting.
@@ -278,19 +293,22 @@ def _provider_config(provider_type: str, model: str, base_url: str, workload: Wo
     }
     if workload.headers:
         settings["headers"] = workload.headers
+    if options:
+        settings["options"] = dict(options)
     return json.dumps({"providers": {"bench": settings}}, indent=2)
 
 
 class Orchestify(Target):
     client = "orchestify"
     provider_type: str | None = None  # None: the same as the server's provider
+    options: Mapping[str, Any] | None = None
 
     def __init__(self, provider: str, base_url: str, workload: Workload) -> None:
         super().__init__(provider, base_url, workload)
         from orchestify_core import ProviderRegistry, loads_config
 
         provider_type = self.provider_type or provider
-        text = _provider_config(provider_type, self._model_id(), base_url, workload)
+        text = _provider_config(provider_type, self._model_id(), base_url, workload, self.options)
         self.registry = ProviderRegistry.from_config(loads_config(text, file="<bench>"))
         self.llm = self.registry.get("bench")
 
@@ -310,6 +328,14 @@ class Orchestify(Target):
 
     async def aclose(self) -> None:
         await self.registry.aclose()
+
+
+class OrchestifySDKDecode(Orchestify):
+    """orchestify with ``options: {decode: sdk}``: the SDK parses the answers (the plugins'
+    path before they decoded the wire themselves), shown beside the default fast path."""
+
+    client = "orchestify-sdk"
+    options = {"decode": "sdk"}
 
 
 class OrchestifyLiteLLM(Orchestify):
@@ -378,6 +404,8 @@ _FACTORIES: Mapping[tuple[str, str], type[Target]] = {
     ("openai", "raw"): RawOpenAI,
     ("anthropic", "orchestify"): Orchestify,
     ("openai", "orchestify"): Orchestify,
+    ("anthropic", "orchestify-sdk"): OrchestifySDKDecode,
+    ("openai", "orchestify-sdk"): OrchestifySDKDecode,
     ("anthropic", "litellm"): LiteLLM,
     ("openai", "litellm"): LiteLLM,
     ("anthropic", "orchestify-litellm"): OrchestifyLiteLLM,
@@ -406,7 +434,7 @@ def available_clients(provider: str, *, streaming: bool) -> list[str]:
             continue
         if kind == "raw-helper" and not streaming:
             continue
-        if kind == "orchestify" and not _orchestify_type_available(provider):
+        if kind in ("orchestify", "orchestify-sdk") and not _orchestify_type_available(provider):
             continue
         if kind == "orchestify-litellm" and not _orchestify_type_available("litellm"):
             continue

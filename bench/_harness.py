@@ -49,6 +49,7 @@ Series = dict[str, dict[str, list[float]]]  # target key -> metric -> one value 
 #: (client, reference) pairs compared per provider, when both ran.
 COMPARISONS: tuple[tuple[str, str], ...] = (
     ("orchestify", "raw"),
+    ("orchestify-sdk", "raw"),
     ("litellm", "raw"),
     ("orchestify", "litellm"),
     ("raw-helper", "raw"),
@@ -436,6 +437,11 @@ async def run_network(
             settings=settings,
             label="per-chunk",
         )
+        from ._stream_memory import stream_peaks
+
+        log("stream memory: one traced stream per client")
+        urls = {provider: server.base_url for provider, server in servers.items()}
+        results["stream_memory"] = await stream_peaks(urls, settings.chunk_count)
     if "throughput" in sections:
         primer = min(settings.throughput_calls, 2 * settings.concurrency)
         results["throughput"] = await _section(

@@ -116,15 +116,31 @@ def _overhead_bars(results: Mapping[str, Any], provider: str) -> list[Bar]:
 
 def _litellm_bars(results: Mapping[str, Any], provider: str) -> list[Bar]:
     checks: list[tuple[str, tuple[str, ...], str, bool]] = [
-        ("per-call", ("per_call", provider, "orchestify", "vs_litellm", "wall_us_ratio"),
-         "per-call wall time", False),
-        ("ttft", ("ttft", provider, "orchestify", "vs_litellm", "ttft_us_ratio"),
-         "time to first token", False),
-        ("per-chunk", ("chunks", provider, "orchestify", "vs_litellm", "chunk_wall_us_ratio"),
-         "wall time per chunk", False),
-        ("throughput", ("throughput", provider, "orchestify", "vs_litellm", "calls_per_s_ratio"),
-         "throughput at concurrency 100", True),
-    ]  # fmt: skip
+        (
+            "per-call",
+            ("per_call", provider, "orchestify", "vs_litellm", "wall_us_ratio"),
+            "per-call wall time",
+            False,
+        ),
+        (
+            "ttft",
+            ("ttft", provider, "orchestify", "vs_litellm", "ttft_us_ratio"),
+            "time to first token",
+            False,
+        ),
+        (
+            "per-chunk",
+            ("chunks", provider, "orchestify", "vs_litellm", "chunk_wall_us_ratio"),
+            "wall time per chunk",
+            False,
+        ),
+        (
+            "throughput",
+            ("throughput", provider, "orchestify", "vs_litellm", "calls_per_s_ratio"),
+            "throughput at concurrency 100",
+            True,
+        ),
+    ]
     bars = []
     for name, path, what, higher in checks:
         ratio = _get(results, *path)
@@ -243,11 +259,78 @@ def _connection_bars(results: Mapping[str, Any], provider: str) -> list[Bar]:
     return bars
 
 
+#: The per-chunk ratio (orchestify / raw SDK) each provider's fast path must stay under.
+_CHUNK_RATIO_BARS = {"openai": 0.5, "anthropic": 0.8}
+
+
+def _ratio_bar(
+    results: Mapping[str, Any],
+    path: tuple[str, ...],
+    title: str,
+    limit: float,
+    *,
+    at_least: bool = False,
+) -> Bar:
+    ratio = _get(results, *path)
+    ok = None if ratio is None else (ratio >= limit if at_least else ratio <= limit)
+    return Bar(
+        id="fast-" + "-".join(path),
+        title=title,
+        threshold=(">= " if at_least else "<= ") + f"{limit:.2f} x",
+        figure=ratio,
+        unit="x",
+        verdict=_verdict(ok),
+    )
+
+
+def _fastpath_bars(results: Mapping[str, Any], provider: str) -> list[Bar]:
+    """The bars of decoding the wire in the plugins: orchestify cheaper than the raw SDK."""
+    chunk_limit = _CHUNK_RATIO_BARS[provider]
+    bars = [
+        _ratio_bar(
+            results,
+            ("chunks", provider, "orchestify", "vs_raw", f"chunk_{m}_us_ratio"),
+            f"{provider}: {w} per chunk, orchestify / raw SDK",
+            chunk_limit,
+        )
+        for m, w in (("cpu", "client CPU"), ("wall", "wall time"))
+    ]
+    bars += [
+        _ratio_bar(
+            results,
+            ("per_call", provider, "orchestify", "vs_raw", f"{m}_us_ratio"),
+            f"{provider}: {w} per non-streaming call, orchestify / raw SDK",
+            1.0,
+        )
+        for m, w in (("cpu", "client CPU"), ("wall", "wall time"))
+    ]
+    bars.append(
+        _ratio_bar(
+            results,
+            ("ttft", provider, "orchestify", "vs_raw", "ttft_us_ratio"),
+            f"{provider}: time to first token, orchestify / raw SDK",
+            1.0,
+        )
+    )
+    bars.append(
+        _ratio_bar(
+            results,
+            ("throughput", provider, "orchestify", "vs_raw", "calls_per_s_ratio"),
+            f"{provider}: throughput at concurrency 100, orchestify / raw SDK",
+            1.0,
+            at_least=True,
+        )
+    )
+    return bars
+
+
 def evaluate_bars(results: Mapping[str, Any]) -> list[Bar]:
     """Every bar with this run's figure and verdict (``not measured`` when absent)."""
     bars: list[Bar] = []
     for provider in PROVIDERS:
         bars += _overhead_bars(results, provider)
+    for provider in PROVIDERS:
+        bars += _fastpath_bars(results, provider)
     for provider in PROVIDERS:
         bars += _litellm_bars(results, provider)
     bars += _startup_bars(results)
@@ -327,6 +410,20 @@ def _section_table(
             cells += _comparison_cells(entry, compare, ("raw", "litellm"))
             rows.append(cells)
     return _table(header, rows)
+
+
+def _memory_table(section: Mapping[str, Any] | None) -> list[str]:
+    if not section:
+        return ["_Not measured in this run._"]
+    rows = []
+    for provider in PROVIDERS:
+        clients = section.get(provider) or {}
+        raw = _get(clients, "raw", "peak_kib")
+        for client in _clients_of(clients):
+            peak = clients[client]["peak_kib"]
+            versus = "-" if client == "raw" or not raw else f"{peak / raw:.2f}"
+            rows.append([provider, f"`{client}`", _num(peak), versus])
+    return _table(["provider", "client", "peak per stream (KiB)", "vs raw"], rows)
 
 
 def _bars_table(bars: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -536,6 +633,13 @@ def render_markdown(results: Mapping[str, Any], findings: str | None = None) -> 
             "CPU/chunk",
         ),
         "",
+        "### Peak memory per stream",
+        "",
+        "One stream of the per-chunk workload per client, traced with tracemalloc: the peak "
+        "of Python allocations during the stream above what was allocated before it.",
+        "",
+        *_memory_table(results.get("stream_memory")),
+        "",
         f"## 3. Throughput at concurrency {settings['concurrency']} "
         f"({settings['throughput_calls']:,} calls per round, "
         f"{settings['throughput_rounds']} rounds)",
@@ -590,6 +694,13 @@ _METHOD = [
     "as orchestify always does. `raw` Anthropic streams iterate the raw events of "
     "`messages.create(stream=True)`; `raw-helper` is `messages.stream()`, shown for "
     "reference (it builds a snapshot of the message on every event).",
+    "- `orchestify` is the default provider, whose plugin decodes the answers' JSON and "
+    "server-sent events itself; `orchestify-sdk` is the same provider with "
+    "`options: {decode: sdk}`, where the SDK parses the answers into its objects (the "
+    "plugins' path before the fast path), so that both are measured in the same run.",
+    "- Peak memory per stream: after the timed rounds, each client streams the per-chunk "
+    "workload once more with tracemalloc on; the figure is the peak of Python allocations "
+    "during that stream above what was allocated before it (`bench/_stream_memory.py`).",
     "- A round runs one block per client (N calls or N streams), in an order rotated every "
     "round. Figures are medians over rounds; ratios and differences are computed per round "
     "(both clients ran in the same round) and then their median is taken, which cancels "
