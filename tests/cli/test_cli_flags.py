@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.metadata
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,30 @@ def test_unknown_first_party_type_names_its_distribution(tmp_path: Path) -> None
         "install its plugin: pip install orchestify-claude "
         "(from a clone of orchestify: pip install -e plugins/orchestify_claude)"
     )
+
+
+def _child(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+
+
+def test_only_the_running_subcommands_module_is_imported() -> None:
+    """The registry imports the module of the subcommand that runs, no other."""
+    result = _child(
+        "import sys; from orchestify_core.cli import main; main(['plugins', '--json']); "
+        "from orchestify_core.cli import COMMANDS; "
+        "print(sorted({m for m, _ in COMMANDS.values() if m in sys.modules}))"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "['orchestify_core.cli._cmd_plugins']"
+
+
+def test_a_listed_module_that_is_absent_is_left_out() -> None:
+    """A subcommand whose module is not installed is not offered (and nothing breaks)."""
+    result = _child(
+        "import sys; sys.modules['orchestify_core.scaffold'] = None; "
+        "from orchestify_core.cli import main; sys.exit(main(['--help']))"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "    plugin " not in result.stdout
+    assert "    plugins " in result.stdout
