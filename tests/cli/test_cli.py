@@ -215,5 +215,14 @@ def test_demo_runs_every_plugin_offline() -> None:
         row = next(line for line in out.splitlines() if line.startswith(provider + " "))
         assert row.split()[2] == "4"  # four calls each: complete, stream, two tool turns
     assert out.count("final answer: It is 21 C and sunny in Paris.") == 4
+    assert out.count('model called get_weather({"city": "Paris"})') == 4  # arguments as JSON
+    assert "the config it uses (a temporary file, removed at the end):" in out
+    assert "  |     type: litellm" in out
+    for provider in ("claude_main", "openai_main", "litellm_claude", "litellm_openai"):
+        loading = next(
+            line for line in out.splitlines() if line.startswith(f"  loading {provider} ")
+        )
+        assert " ... " in loading  # progress while each plugin and SDK loads
+    assert "input counts every prompt token, the cached ones included" in out
     total = next(line for line in out.splitlines() if line.startswith("total"))
     assert total.split()[1] == "16"
