@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 from ._config_model import OrchestifyConfig, ProviderConfig
@@ -26,22 +26,32 @@ _HEADER_BAD_CHARS = re.compile(r"[\r\n\0]")
 _CREDENTIAL_PARAMS = {"sig", "signature", "code", "access_token", "x-amz-signature"}
 
 
-def check(config: OrchestifyConfig, report: Report, provider_ids: Collection[str]) -> None:
+def check(
+    config: OrchestifyConfig,
+    report: Report,
+    provider_ids: Collection[str],
+    agent_providers: Mapping[str, object] | None = None,
+) -> None:
     """Report every problem found, as ``report(path, reason)``.
 
     :param provider_ids: Every provider the document defines, those that failed to
         structure included (a reference to one of them is not also an error).
+    :param agent_providers: Each agent's ``provider:`` as written, those of agents that
+        failed to structure included (their reference is checked too).
     """
     providers = config.providers.providers
     for pid, provider in providers.items():
         _check_provider(pid, provider, provider_ids, report)
-    for aid, agent in config.agents.agents.items():
-        if agent.provider not in provider_ids:
+    written = dict(agent_providers or {})
+    written.update({aid: agent.provider for aid, agent in config.agents.agents.items()})
+    for aid, provider_id in written.items():
+        if isinstance(provider_id, str) and provider_id not in provider_ids:
             report(
                 ("agents", aid, "provider"),
-                f"unknown provider {agent.provider!r} "
+                f"unknown provider {provider_id!r} "
                 f"(configured: {', '.join(sorted(provider_ids)) or 'none'})",
             )
+    for aid, agent in config.agents.agents.items():
         if agent.max_tokens is not None and agent.max_tokens <= 0:
             report(("agents", aid, "max_tokens"), "must be a positive integer")
 

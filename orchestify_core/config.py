@@ -99,7 +99,9 @@ def parse_config(
     substitution = Substitution(env, problems.add, allow_unset_keys)
     tree = substitution.tree(merged, ())
     config = _structure(tree, problems)
-    check(config, problems.add, set(tree.get("providers", {})))
+    agent_providers = {aid: entry.get("provider") for aid, entry in tree.get("agents", {}).items()
+                       if isinstance(entry, dict)}  # fmt: skip
+    check(config, problems.add, set(tree.get("providers", {})), agent_providers)
     check_ledger(config.ledger, config.budgets, set(tree.get("providers", {})),
                  config.agents.agents, problems.add)  # fmt: skip
     check_fleet(config, problems.add)

@@ -21,6 +21,7 @@ providers:
     fallbacks: [zzz]
 agents:
   w: {provider: a, temprature: 1}
+  v: {provider: nope, temprature: 1}
 """
 
 
@@ -39,6 +40,8 @@ def test_every_problem_in_line_order() -> None:
         "c.yaml:10: providers.b.base_url: environment variable UNSET_TWO is not set",
         "c.yaml:11: providers.b.fallbacks[0]: unknown provider 'zzz' (configured: a, b)",
         "c.yaml:13: agents.w.temprature: unknown key (did you mean 'temperature'?)",
+        "c.yaml:14: agents.v.temprature: unknown key (did you mean 'temperature'?)",
+        "c.yaml:14: agents.v.provider: unknown provider 'nope' (configured: a, b)",
     ]
     error = info.value
     assert isinstance(error, ConfigProblems)
