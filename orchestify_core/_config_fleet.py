@@ -6,7 +6,7 @@ and the cross-cutting ``plugins:`` to enable.
     fleet:                          # where shared rate limits and breakers live
       url: ${REDIS_URL}             # default: the ledger's url when its backend is redis
       prefix: orchestify
-      timeout: 1                    # seconds per store operation
+      timeout: 5                    # seconds per store operation
     plugins:
       otel: {capture_content: false}   # entry point 'otel' of group orchestify.plugins
     providers:
@@ -95,7 +95,7 @@ class FleetConfig:
 
     url: Secret | None = None
     prefix: str = "orchestify"
-    timeout: float = 1.0
+    timeout: float = 5.0
 
     def __repr__(self) -> str:
         return (
@@ -113,7 +113,7 @@ def fleet_url(config: Any) -> tuple[str, str, float] | None:
     ledger = getattr(config, "ledger", None)
     if ledger is not None and ledger.backend == "redis" and ledger.url is not None:
         prefix = fleet.prefix if fleet is not None else ledger.prefix
-        timeout = fleet.timeout if fleet is not None else min(ledger.timeout, 1.0)
+        timeout = fleet.timeout if fleet is not None else ledger.timeout
         return ledger.url.get_secret_value(), prefix, timeout
     return None
 

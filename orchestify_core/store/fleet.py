@@ -22,6 +22,9 @@ from .redis import _where
 
 __all__ = ["NO_CEILING", "Admission", "BucketSpec", "RedisFleetStore"]
 
+#: Connections per event loop to the fleet store.
+_CONNECTIONS = 16
+
 #: The ceiling of a bucket adjustment that lowers nothing.
 NO_CEILING = 1e18
 
@@ -53,7 +56,7 @@ class Admission:
 class RedisFleetStore:
     """Shared buckets and breakers in Redis under ``{prefix}:rl:*`` and ``{prefix}:cb:*``."""
 
-    def __init__(self, url: str, *, prefix: str = "orchestify", timeout: float = 1.0) -> None:
+    def __init__(self, url: str, *, prefix: str = "orchestify", timeout: float = 5.0) -> None:
         self._url = url
         self.timeout = timeout
         self._tag = "{" + prefix + "}"
@@ -70,9 +73,16 @@ class RedisFleetStore:
         if entry is None:
             import redis.asyncio
 
-            client = redis.asyncio.Redis.from_url(
-                self._url, socket_timeout=self.timeout, socket_connect_timeout=self.timeout
+            # A bounded pool: a burst of calls queues for a few connections instead of
+            # opening one each (hundreds of connects at once would time out).
+            pool = redis.asyncio.BlockingConnectionPool.from_url(
+                self._url,
+                max_connections=_CONNECTIONS,
+                timeout=self.timeout,
+                socket_timeout=self.timeout,
+                socket_connect_timeout=self.timeout,
             )
+            client = redis.asyncio.Redis(connection_pool=pool)
             texts = {"take": TAKE, "adjust": ADJUST, "admit": BREAKER_ADMIT,
                      "record": BREAKER_RECORD, "state": BREAKER_STATE}  # fmt: skip
             scripts = {name: client.register_script(text) for name, text in texts.items()}
@@ -147,3 +157,4 @@ class RedisFleetStore:
         entry = self._clients.pop(loop, None)
         if entry is not None:
             await entry[0].aclose()
+            await entry[0].connection_pool.disconnect()
