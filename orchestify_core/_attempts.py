@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from decimal import Decimal
@@ -27,12 +26,11 @@ import attrs
 
 from ._admission import admit
 from ._boundary import attempt_error
+from ._chain import fail_over_or_raise, wait_to_retry
 from ._metering import record_attempt
 from .calltrace import add_attempt, finish_trace, start_trace
 from .errors import (
-    AllProvidersFailedError,
     APIConnectionError,
-    BadRequestError,
     MalformedResponseError,
     OrchestifyError,
     PluginError,
@@ -463,65 +461,10 @@ async def drive(
                         yield StreamDone(result.response)
                         return
                     retry_number += 1
-                    await _wait_to_retry(provider, result.error, retry_number, settings)
+                    await wait_to_retry(provider, result.error, retry_number, settings)
             except (ProviderError, RequestValidationError) as exc:
-                _fail_over_or_raise(exc, index, chain, errors)
+                fail_over_or_raise(exc, index, chain, errors)
     except BaseException as exc:
         if trace is not None:
             finish_trace(primary, trace, None, exc)
         raise
-
-
-async def _wait_to_retry(
-    provider: LLMProvider,
-    error: ProviderError | None,
-    retry_number: int,
-    settings: CallSettings,
-) -> None:
-    """Sleep before retry ``retry_number``, or raise ``error`` when there is none."""
-    assert error is not None
-    limit = provider._retry.max_retries if settings.max_retries is None else settings.max_retries
-    delay = provider._retry.delay(error, retry_number) if retry_number <= limit else None
-    if delay is None or not 0 <= delay < math.inf:  # a NaN wait would never wake
-        raise error
-    logger.info(
-        "provider %s: %s; retry %d of %d in %.2fs",
-        provider.provider_id, type(error).__name__, retry_number, limit, delay,
-    )  # fmt: skip
-    await provider._retry.sleep(delay)
-
-
-def _fail_over_or_raise(
-    error: ProviderError | RequestValidationError,
-    index: int,
-    chain: Sequence[LLMProvider],
-    errors: list[tuple[str, BaseException]],
-) -> None:
-    """Record that ``chain[index]`` failed: return to try the next provider, or raise.
-
-    The primary's invalid request and a stream cut after its first chunk are raised as they
-    are; a failure with no provider left is raised, wrapped when others failed before it.
-    """
-    if isinstance(error, StreamInterruptedError) or (
-        index == 0 and isinstance(error, RequestValidationError)
-    ):
-        raise error
-    errors.append((chain[index].provider_id, error))
-    if index + 1 < len(chain) and _may_fail_over(error):
-        logger.warning(
-            "provider %s failed (%s); failing over to %s",
-            chain[index].provider_id, type(error).__name__, chain[index + 1].provider_id,
-        )  # fmt: skip
-        return
-    if len(errors) > 1:
-        raise AllProvidersFailedError(errors) from error
-    raise error
-
-
-def _may_fail_over(error: BaseException) -> bool:
-    """Whether another provider might succeed where this one failed.
-
-    A request the provider found malformed (400) would be malformed anywhere; everything
-    else (outages, rate limits, auth or model problems of this provider) may fail over.
-    """
-    return not isinstance(error, BadRequestError | StreamInterruptedError)

@@ -487,8 +487,6 @@ class LLMProvider:
         awaitable = self._hooks.orchestify_close_client(provider=self._context)
         if awaitable is not None:
             await awaitable
-        if self._gate is not None:
-            await self._gate.aclose()
 
 
 def _config_secrets(config: ProviderConfig) -> tuple[str, ...]:

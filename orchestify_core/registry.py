@@ -279,7 +279,9 @@ class ProviderRegistry:
         await asyncio.gather(*(p.aclose() for p in self._providers.values()))
         if self._ledger is not None:
             await self._ledger.aclose()
-        if self._fleet is not None:
+        if self._fleet is not None:  # the shared limiters' and breakers' updates, then Redis
+            gates = [p._gate for p in self._providers.values() if p._gate is not None]
+            await asyncio.gather(*(gate.aclose() for gate in gates))
             await self._fleet.aclose()
 
     async def __aenter__(self) -> ProviderRegistry:
