@@ -388,8 +388,8 @@ CLAUDE = [
     M(
         "early-usage-dropped",
         "_wire_stream.py",
-        '            self.usage = usage_from_wire(message.get("usage"))\n            return UsageEvent(self.usage)',
-        "            return None",
+        '            return UsageEvent(self.usage)\n        if kind == "message_delta":',
+        '            return None\n        if kind == "message_delta":',
         "message_start's usage is ignored",
     ),
     M(
