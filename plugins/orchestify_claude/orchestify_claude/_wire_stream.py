@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from orchestify_core.plugin import (
@@ -186,9 +186,13 @@ def _error_event(data: str, response: httpx2.Response) -> Exception:
 
 
 async def wire_stream_events(
-    client: anthropic.AsyncAnthropic, request: CompletionRequest, options: ClaudeOptions
+    client: anthropic.AsyncAnthropic,
+    request: CompletionRequest,
+    options: ClaudeOptions,
+    observe: Callable[[Any], None] | None = None,
 ) -> AsyncIterator[StreamEvent]:
-    """One streamed attempt, its body decoded here: events translated, ``StreamEnd`` last."""
+    """One streamed attempt, its body decoded here: events translated, ``StreamEnd`` last.
+    ``observe`` gets the response's headers (the core learns rate limits from them)."""
     params = build_params(request, options)
     feed = WireTranslator(request.model).feed
     response: httpx2.Response | None = None
@@ -197,6 +201,8 @@ async def wire_stream_events(
         try:
             raw = await client.messages.with_raw_response.create(stream=True, **params)
             response = raw.http_response
+            if observe is not None:
+                observe(response.headers)
             decoder = SSEDecoder()
             async for piece in response.aiter_bytes():
                 for name, data in decoder.feed(piece):

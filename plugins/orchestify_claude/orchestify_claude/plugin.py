@@ -7,8 +7,8 @@ SDK; the first ``anthropic`` provider built does.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from orchestify_core.plugin import (
     CompletionRequest,
@@ -92,19 +92,25 @@ def orchestify_complete(
     options: ClaudeOptions = provider.options
     if options.decode is Decode.SDK:
         return _complete_sdk(provider.client, request, options)
-    return _complete(provider.client, request, options)
+    return _complete(provider.client, request, options, provider.observe_rate_limit_headers)
 
 
 async def _complete(
-    client: anthropic.AsyncAnthropic, request: CompletionRequest, options: ClaudeOptions
+    client: anthropic.AsyncAnthropic,
+    request: CompletionRequest,
+    options: ClaudeOptions,
+    observe: Callable[[Any], None] | None = None,
 ) -> LLMResponse:
-    """The SDK sends the request (and raises for an error status); the body is decoded here."""
+    """The SDK sends the request (and raises for an error status); the body is decoded here.
+    ``observe`` gets the response's headers (the core learns rate limits from them)."""
     params = build_params(request, options)
     try:
         raw = await client.messages.with_raw_response.create(**params)
     except Exception as exc:
         raise_translated(exc)
     response = raw.http_response
+    if observe is not None:
+        observe(response.headers)
     return response_from_body(response.content, response.headers.get("content-type", ""), request)
 
 
@@ -127,7 +133,9 @@ def orchestify_stream(
     options: ClaudeOptions = provider.options
     if options.decode is Decode.SDK:
         return stream_events(provider.client, request, options)
-    return wire_stream_events(provider.client, request, options)
+    return wire_stream_events(
+        provider.client, request, options, provider.observe_rate_limit_headers
+    )
 
 
 @hookimpl

@@ -146,6 +146,7 @@ async def wire_stream(
         try:
             raw = await client.chat.completions.with_raw_response.create(**params)
             response = raw.http_response
+            provider.observe_rate_limit_headers(response.headers)  # the core learns rate limits
             async for chunk in _chunks(response):
                 for event in feed(chunk):
                     yield event

@@ -114,6 +114,7 @@ async def _complete(provider: ProviderContext, request: CompletionRequest) -> LL
     except openai.OpenAIError as exc:
         raise translate_error(exc) from exc
     response = raw.http_response
+    provider.observe_rate_limit_headers(response.headers)  # the core learns rate limits
     return response_from_body(response.content, response.headers.get("content-type", "*"), request)
 
 
