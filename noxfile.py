@@ -5,6 +5,7 @@ Every test runs once:
   core, the CLI, reliability, security, the servers, the demo across every plugin).
 - claude / openai / litellm: each plugin installed alone with the core, its own test
   suite; the other plugins' SDKs are not even installed, which proves it needs none.
+- otel: orchestify-otel with the core and the OpenTelemetry SDK, its own suite.
 - lint: ruff (lint and format check).
 - typecheck: mypy --strict over every package.
 
@@ -21,7 +22,7 @@ import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["tests", "claude", "openai", "litellm", "lint", "typecheck"]
+nox.options.sessions = ["tests", "claude", "openai", "litellm", "otel", "lint", "typecheck"]
 
 PYTHON = "3.11"
 PLUGINS = {
@@ -98,6 +99,17 @@ def litellm(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def otel(session: nox.Session) -> None:
+    """orchestify-otel with the core and the OpenTelemetry SDK; no provider plugin installed."""
+    session.install(
+        *_editable(".[testing]", "plugins/orchestify_otel"),
+        "opentelemetry-sdk>=1.30,<2",
+        *TEST_DEPS,
+    )
+    _pytest(session, "plugins/orchestify_otel/tests")
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff: lint rules and formatting."""
     session.install("ruff>=0.8")
@@ -109,8 +121,11 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the core and every plugin."""
     plugin_paths = [path for path, _ in PLUGINS.values()]
-    session.install(*_editable(".[testing]", *plugin_paths), "mypy>=1.13", *TEST_DEPS)
-    packages = ["orchestify_core"] + [f"{path}/{os.path.basename(path)}" for path in plugin_paths]
+    typed = [*plugin_paths, "plugins/orchestify_otel"]
+    session.install(
+        *_editable(".[testing]", *typed), "mypy>=1.13", "opentelemetry-sdk>=1.30,<2", *TEST_DEPS
+    )
+    packages = ["orchestify_core"] + [f"{path}/{os.path.basename(path)}" for path in typed]
     session.run("mypy", *packages, env=ENV)
 
 
