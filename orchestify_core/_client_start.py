@@ -24,7 +24,9 @@ def start_client(host: PluginHost, hooks: pluggy.HookRelay, context: ProviderCon
         return client
 
     try:
-        client = context.start_clients(create)
+        client = context.start_clients(
+            create, lambda ctx: hooks.orchestify_close_client(provider=ctx)
+        )
     except OrchestifyError:
         raise
     except Exception as exc:

@@ -93,7 +93,7 @@ class LLMProvider:
         self._context = ProviderContext(
             pid, config.type, config, options=self._options(config, pid)
         )
-        for value in _config_secrets(config):
+        for value in config.secret_values():  # the key, masked headers and options
             self._context.add_secret(value)
         start_client(host, self._hooks, self._context)
         self._ledger = UsageLedger()
@@ -480,6 +480,11 @@ class LLMProvider:
             status = attrs.evolve(status, latency_s=time.perf_counter() - started)
         return status
 
+    async def release(self) -> None:
+        """Close this event loop's client and its connections, and go on: the next call on
+        this loop makes a new client. A worker thread calls it before its loop ends."""
+        await self._context.release_loop_client()
+
     async def aclose(self) -> None:
         """Close the provider: this event loop's client and its connections. Later calls
         are refused."""
@@ -487,13 +492,3 @@ class LLMProvider:
         awaitable = self._hooks.orchestify_close_client(provider=self._context)
         if awaitable is not None:
             await awaitable
-
-
-def _config_secrets(config: ProviderConfig) -> tuple[str, ...]:
-    """Every secret value of a provider's config (the key, masked headers and options)."""
-    secret_values = getattr(config, "secret_values", None)
-    if secret_values is not None:
-        values: tuple[str, ...] = secret_values()
-        return values
-    key = config.api_key
-    return (key.get_secret_value(),) if isinstance(key, Secret) else ()

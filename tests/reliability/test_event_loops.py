@@ -46,16 +46,45 @@ async def _complete_and_stream(provider: LLMProvider, text: str) -> tuple[str, s
     return answer.content, streamed
 
 
+def _task_errors(loop: asyncio.AbstractEventLoop) -> list[dict[str, object]]:
+    errors: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _, context: errors.append(context))
+    return errors
+
+
 def test_asyncio_run_again_and_again(provider: LLMProvider) -> None:
-    """Three ``asyncio.run`` in a row: each loop gets a working client."""
+    """Three ``asyncio.run`` in a row: each loop gets a working client, and the client of
+    a loop that has ended is closed by the next loop, with no error in it."""
     provider.reset_usage()
+    errors: list[dict[str, object]] = []
+
+    async def run(n: int) -> tuple[str, str]:
+        errors.extend(_task_errors(asyncio.get_running_loop()))
+        result = await _complete_and_stream(provider, f"run {n}")
+        await asyncio.sleep(0.05)  # the closing of the previous loop's client runs
+        return result
+
     for n in range(3):
-        answer, streamed = asyncio.run(_complete_and_stream(provider, f"run {n}"))
+        answer, streamed = asyncio.run(run(n))
         assert f"run {n}" in answer
         assert f"run {n}" in streamed
     usage = provider.get_usage()
     assert usage.call_count == 6
     assert usage.attempts == 6
+    assert errors == []
+
+
+def test_release_closes_the_loops_client_and_goes_on(provider: LLMProvider) -> None:
+    async def run() -> None:
+        await _complete_and_stream(provider, "before")
+        first = provider.client
+        await provider.release()
+        answer, _ = await _complete_and_stream(provider, "after")
+        assert "after" in answer
+        assert provider.client is not first
+        await provider.release()
+
+    asyncio.run(run())
 
 
 def test_threads_each_with_their_own_loop(provider: LLMProvider) -> None:
@@ -70,8 +99,14 @@ def test_threads_each_with_their_own_loop(provider: LLMProvider) -> None:
                 assert f"t{index}-{n}" in answer
                 assert f"t{index}-{n}" in streamed
 
+        async def calls_then_release() -> None:
+            try:
+                await calls()
+            finally:
+                await provider.release()  # what a worker does before its loop ends
+
         try:
-            asyncio.run(calls())
+            asyncio.run(calls_then_release())
         except BaseException as exc:
             failures.append(exc)
 
