@@ -90,19 +90,19 @@ class Settings:
     @classmethod
     def quick(cls) -> Settings:
         return cls(
-            rounds=2,
-            calls=20,
-            warmup_calls=5,
-            ttft_streams=5,
+            rounds=1,
+            calls=10,
+            warmup_calls=3,
+            ttft_streams=3,
             long_streams=1,
-            chunk_count=200,
+            chunk_count=100,
             throughput_rounds=1,
-            throughput_calls=100,
-            concurrency=20,
+            throughput_calls=40,
+            concurrency=10,
             startup_repeats=1,
             startup_warm=False,
-            memory_warmup=100,
-            memory_calls=400,
+            memory_warmup=50,
+            memory_calls=100,
             settle_s=0.01,
         )
 
