@@ -10,7 +10,8 @@ What is here: the hook marker, the hook context, the records a plugin reads and 
 (requests, responses, content parts, usage, prices, capabilities), the stream events, the
 errors a plugin raises, and the helpers every plugin would otherwise write again (retry
 hints from headers, scrubbing, token estimates, the thinking-budget rule, genai-prices
-lookups). docs/plugin-contract.md shows how they fit together.
+lookups, an SSE decoder and a fast JSON loader for plugins that read the wire themselves).
+docs/plugin-contract.md shows how they fit together.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ from .retry import api_error, is_retryable, retry_after_from_headers, should_ret
 from .scrub import scrub
 from .secret import Secret
 from .tokens import ModelPrice, Usage
+from .wire import ServerEvent, SSEDecoder
+from .wire import loads as json_loads
 
 __all__ = [
     "CHARS_PER_TOKEN",
@@ -108,7 +111,9 @@ __all__ = [
     "RedactedThinkingPart",
     "RequestValidationError",
     "RetryPolicyProtocol",
+    "SSEDecoder",
     "Secret",
+    "ServerEvent",
     "StreamEnd",
     "StreamEvent",
     "StreamInterruptedError",
@@ -129,6 +134,7 @@ __all__ = [
     "genai_prices",
     "hookimpl",
     "is_retryable",
+    "json_loads",
     "retry_after_from_headers",
     "scrub",
     "should_retry_from_headers",

@@ -59,6 +59,19 @@ def _build(host: PluginHost, provider_id: str, config: ProviderConfig) -> LLMPro
     return provider
 
 
+def _check_connectivity_now(registry: ProviderRegistry) -> None:
+    """``from_config(validate_connectivity=True)``: health checks, outside any event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(registry.check_connectivity())
+    else:
+        raise RuntimeError(
+            "from_config(validate_connectivity=True) cannot run inside an event loop; "
+            "call 'await registry.check_connectivity()' instead"
+        )
+
+
 _closing: set[asyncio.Task[None]] = set()
 
 
@@ -159,15 +172,7 @@ class ProviderRegistry:
 
             registry._fleet = wire_fleet(whole, built)
         if validate_connectivity:
-            try:
-                asyncio.get_running_loop()
-            except RuntimeError:
-                asyncio.run(registry.check_connectivity())
-            else:
-                raise RuntimeError(
-                    "from_config(validate_connectivity=True) cannot run inside an event loop; "
-                    "call 'await registry.check_connectivity()' instead"
-                )
+            _check_connectivity_now(registry)
         return registry
 
     def register(self, provider_id: str, provider: LLMProvider) -> None:

@@ -21,8 +21,8 @@ from orchestify_core.plugin import (
     ThinkingPart,
     Usage,
 )
+from orchestify_core.plugin import json_loads as loads
 
-from ._json import loads
 from ._response import finish_reason, tool_call
 
 __all__ = ["decode_message", "response_from_body", "usage_from_wire"]

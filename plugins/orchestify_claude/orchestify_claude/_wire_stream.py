@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from orchestify_core.plugin import (
     CompletionRequest,
     RedactedThinking,
+    SSEDecoder,
     StreamEnd,
     StreamEvent,
     TextDelta,
@@ -27,13 +28,12 @@ from orchestify_core.plugin import (
     Usage,
     UsageEvent,
 )
+from orchestify_core.plugin import json_loads as loads
 
 from ._errors import raise_translated
-from ._json import loads
 from ._options import ClaudeOptions
 from ._request import build_params
 from ._response import finish_reason
-from ._sse import SSEDecoder
 from ._wire import usage_from_wire
 
 if TYPE_CHECKING:

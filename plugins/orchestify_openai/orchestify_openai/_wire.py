@@ -24,8 +24,8 @@ from orchestify_core.plugin import (
     ToolCallDelta,
     Usage,
 )
+from orchestify_core.plugin import json_loads as loads
 
-from ._json import loads
 from ._response import estimate_usage, finish_reason, first_choice, to_usage
 
 __all__ = ["delta_events", "reasoning_of", "response_from_body", "usage_from_wire"]

@@ -22,17 +22,17 @@ from orchestify_core.plugin import (
     CompletionRequest,
     MalformedResponseError,
     ProviderContext,
+    SSEDecoder,
     StreamEnd,
     StreamEvent,
     TextDelta,
     UsageEvent,
 )
+from orchestify_core.plugin import json_loads as loads
 
 from ._errors import translate_error
-from ._json import loads
 from ._request import build_params
 from ._response import finish_reason
-from ._sse import SSEDecoder
 from ._wire import delta_events, usage_from_wire
 
 if TYPE_CHECKING:
