@@ -2,7 +2,8 @@
 
 Every test runs once:
 - tests: the core and every plugin installed together; the suites of ``tests/`` (the
-  core, the CLI, reliability, security, the servers, the demo across every plugin).
+  core, the CLI, reliability, security, the servers, the demo across every plugin), on two
+  pytest-xdist workers.
 - claude / openai / litellm: each plugin installed alone with the core, its own test
   suite; the other plugins' SDKs are not even installed, which proves it needs none.
 - otel: orchestify-otel with the core and the OpenTelemetry SDK, its own suite.
@@ -42,8 +43,8 @@ def _editable(*paths: str) -> list[str]:
     return args
 
 
-def _pytest(session: nox.Session, *paths: str) -> None:
-    session.run("pytest", *paths, *session.posargs, env=ENV)
+def _pytest(session: nox.Session, *args: str) -> None:
+    session.run("pytest", *args, *session.posargs, env=ENV)
 
 
 @nox.session(python=PYTHON)
@@ -51,8 +52,11 @@ def tests(session: nox.Session) -> None:
     """The suites of tests/, with the core and all plugins installed (each plugin's own
     suite runs in that plugin's session, alone)."""
     plugin_paths = [path for path, _ in PLUGINS.values()]
-    session.install(*_editable(".[testing]", *plugin_paths, *TEST_PLUGINS), *TEST_DEPS)
-    _pytest(session, "tests")
+    session.install(
+        *_editable(".[testing]", *plugin_paths, *TEST_PLUGINS), *TEST_DEPS, "pytest-xdist>=3"
+    )
+    # Two workers: the suite waits on child processes and sockets as much as it computes.
+    _pytest(session, "-n", "2", "tests")
 
 
 def _plugin_alone(session: nox.Session, name: str) -> None:
