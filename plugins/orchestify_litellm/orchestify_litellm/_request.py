@@ -20,6 +20,7 @@ raised to the core, which retries, fails over, scrubs and accounts it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from orchestify_core.plugin import (
@@ -34,7 +35,7 @@ from ._errors import cause_of, translate_error
 from ._http import tap_stop_reason
 from ._messages import to_messages, to_tool_choice, to_tools
 from ._options import CallSettings, check_reserved
-from ._response import to_response
+from ._response import response_headers, to_response
 from ._routing import Route
 
 __all__ = ["build_params", "complete", "prepare", "reasoning_effort"]
@@ -106,8 +107,13 @@ async def prepare(
     return route, build_params(request, client.settings, route, reasoning=reasoning, stream=stream)
 
 
-async def complete(client: LiteLLMClient, request: CompletionRequest) -> LLMResponse:
-    """Send one request through ``litellm.acompletion`` and read its answer."""
+async def complete(
+    client: LiteLLMClient,
+    request: CompletionRequest,
+    observe: Callable[[Any], None] | None = None,
+) -> LLMResponse:
+    """Send one request through ``litellm.acompletion`` and read its answer; ``observe``
+    gets the provider's response headers (the core learns rate limits from them)."""
     route, params = await prepare(client, request, stream=False)
     with tap_stop_reason() as tap:
         try:
@@ -117,4 +123,6 @@ async def complete(client: LiteLLMClient, request: CompletionRequest) -> LLMResp
             if error is None:
                 raise
             raise error from cause_of(exc)
+    if observe is not None:
+        observe(response_headers(answer))
     return to_response(answer, request, route=route, sent_finish=tap.value)

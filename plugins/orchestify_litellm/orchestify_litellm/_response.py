@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from orchestify_core.plugin import (
@@ -248,3 +248,11 @@ def to_response(
         raw_finish_reason=raw,
         raw_response=answer,
     )
+
+
+def response_headers(answer: Any) -> Mapping[str, str]:
+    """The provider's HTTP headers LiteLLM kept with an answer or a stream (its
+    ``additional_headers``, which carry the ``x-ratelimit-*`` ones unprefixed)."""
+    hidden = getattr(answer, "_hidden_params", None)
+    headers = hidden.get("additional_headers") if isinstance(hidden, dict) else None
+    return headers if isinstance(headers, Mapping) else {}

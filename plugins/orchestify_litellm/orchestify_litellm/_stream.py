@@ -35,7 +35,7 @@ Finish reasons LiteLLM rewrote to ``stop``: the backend's own is taken from the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 import attrs
@@ -58,7 +58,15 @@ from ._fields import attr
 from ._fields import field as _field
 from ._http import tap_stop_reason
 from ._request import prepare
-from ._response import estimated_usage, finish_reason, malformed, raw_finish, to_usage, unmapped
+from ._response import (
+    estimated_usage,
+    finish_reason,
+    malformed,
+    raw_finish,
+    response_headers,
+    to_usage,
+    unmapped,
+)
 from ._routing import Route, served_model
 
 __all__ = ["stream"]
@@ -268,8 +276,13 @@ def _sent_finish(wrapper: Any) -> str | None:
     return received if isinstance(received, str) else None
 
 
-async def stream(client: LiteLLMClient, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
-    """Stream one completion (an async generator; the core iterates and closes it)."""
+async def stream(
+    client: LiteLLMClient,
+    request: CompletionRequest,
+    observe: Callable[[Any], None] | None = None,
+) -> AsyncIterator[StreamEvent]:
+    """Stream one completion (an async generator; the core iterates and closes it);
+    ``observe`` gets the provider's response headers (the core learns rate limits)."""
     route, params = await prepare(client, request, stream=True)
     reader = _Reader(route, request, asks_usage="stream_options" in params)
     wrapper: Any = None
@@ -277,6 +290,8 @@ async def stream(client: LiteLLMClient, request: CompletionRequest) -> AsyncIter
         try:
             try:
                 wrapper = await client.acompletion(route, params)
+                if observe is not None:
+                    observe(response_headers(wrapper))
                 async for chunk in wrapper:
                     events = reader.events(chunk, wrapper)
                     early = reader.early_usage(wrapper)

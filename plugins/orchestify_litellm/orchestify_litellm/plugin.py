@@ -72,14 +72,14 @@ def orchestify_pricing(provider: ProviderContext, model: str) -> ModelPrice | No
 def orchestify_complete(
     provider: ProviderContext, request: CompletionRequest
 ) -> Awaitable[LLMResponse]:
-    return _request.complete(provider.client, request)
+    return _request.complete(provider.client, request, provider.observe_rate_limit_headers)
 
 
 @hookimpl
 def orchestify_stream(
     provider: ProviderContext, request: CompletionRequest
 ) -> AsyncIterator[StreamEvent]:
-    return _stream.stream(provider.client, request)
+    return _stream.stream(provider.client, request, provider.observe_rate_limit_headers)
 
 
 @hookimpl
