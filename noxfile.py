@@ -137,7 +137,11 @@ def typecheck(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """The benchmark suite: orchestify against the raw SDKs and LiteLLM, same servers, one run."""
     plugin_paths = [path for path, _ in PLUGINS.values()]
-    session.install(*_editable(".[testing]", *plugin_paths), "psutil>=5")
+    session.install(
+        *_editable(".[testing]", *plugin_paths, "plugins/orchestify_otel"),
+        "opentelemetry-sdk>=1.30,<2",
+        "psutil>=5",
+    )
     session.run("python", "-m", "bench", *session.posargs, env=ENV)
 
 

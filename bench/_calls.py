@@ -13,6 +13,7 @@ between two adapters is the client code in between:
 - ``orchestify``: :class:`orchestify_core.LLMProvider`, built by
   ``ProviderRegistry.from_config(loads_config(...))`` with the default config, only the
   ``base_url`` pointing at the server.
+- ``orchestify-otel``: the same provider with orchestify-otel's spans and metrics on.
 - ``orchestify-sdk``: the same provider with ``options: {decode: sdk}``, so the SDK parses
   the answers into its objects (the plugins' path before the fast path), for comparison.
 - ``litellm``: ``litellm.acompletion`` with ``anthropic/...`` or ``openai/...`` models and
@@ -69,6 +70,7 @@ CLIENTS: tuple[str, ...] = (
     "raw-helper",
     "orchestify",
     "orchestify-sdk",
+    "orchestify-otel",
     "litellm",
     "orchestify-litellm",
 )
@@ -309,8 +311,13 @@ class Orchestify(Target):
 
         provider_type = self.provider_type or provider
         text = _provider_config(provider_type, self._model_id(), base_url, workload, self.options)
-        self.registry = ProviderRegistry.from_config(loads_config(text, file="<bench>"))
+        self.registry = ProviderRegistry.from_config(
+            loads_config(text, file="<bench>"), plugin_manager=self._plugin_manager()
+        )
         self.llm = self.registry.get("bench")
+
+    def _plugin_manager(self) -> Any:
+        return None  # the process-wide one
 
     def _model_id(self) -> str:
         return self.model
@@ -336,6 +343,40 @@ class OrchestifySDKDecode(Orchestify):
 
     client = "orchestify-sdk"
     options = {"decode": "sdk"}
+
+
+class OrchestifyOTel(Orchestify):
+    """orchestify with orchestify-otel on: a span per call and per attempt and the GenAI
+    metrics, through the OpenTelemetry SDK (batch span processor, spans discarded at
+    export), to show what telemetry adds per call."""
+
+    client = "orchestify-otel"
+    reference = "orchestify"
+
+    def _plugin_manager(self) -> Any:
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import (
+            BatchSpanProcessor,
+            SpanExporter,
+            SpanExportResult,
+        )
+        from orchestify_otel import OTelPlugin
+
+        from orchestify_core.plugins import create_plugin_manager
+
+        class Discard(SpanExporter):
+            def export(self, spans: Any) -> SpanExportResult:
+                return SpanExportResult.SUCCESS
+
+        tracer_provider = TracerProvider()
+        tracer_provider.add_span_processor(BatchSpanProcessor(Discard()))
+        meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+        manager = create_plugin_manager()
+        plugin = OTelPlugin(tracer_provider=tracer_provider, meter_provider=meter_provider)
+        manager.register(plugin, name="otel")
+        return manager
 
 
 class OrchestifyLiteLLM(Orchestify):
@@ -406,6 +447,8 @@ _FACTORIES: Mapping[tuple[str, str], type[Target]] = {
     ("openai", "orchestify"): Orchestify,
     ("anthropic", "orchestify-sdk"): OrchestifySDKDecode,
     ("openai", "orchestify-sdk"): OrchestifySDKDecode,
+    ("anthropic", "orchestify-otel"): OrchestifyOTel,
+    ("openai", "orchestify-otel"): OrchestifyOTel,
     ("anthropic", "litellm"): LiteLLM,
     ("openai", "litellm"): LiteLLM,
     ("anthropic", "orchestify-litellm"): OrchestifyLiteLLM,
@@ -434,7 +477,13 @@ def available_clients(provider: str, *, streaming: bool) -> list[str]:
             continue
         if kind == "raw-helper" and not streaming:
             continue
-        if kind in ("orchestify", "orchestify-sdk") and not _orchestify_type_available(provider):
+        if kind in ("orchestify", "orchestify-sdk", "orchestify-otel") and not (
+            _orchestify_type_available(provider)
+        ):
+            continue
+        if kind == "orchestify-otel" and not (
+            _installed("orchestify_otel") and _installed("opentelemetry.sdk")
+        ):
             continue
         if kind == "orchestify-litellm" and not _orchestify_type_available("litellm"):
             continue

@@ -50,6 +50,7 @@ Series = dict[str, dict[str, list[float]]]  # target key -> metric -> one value 
 COMPARISONS: tuple[tuple[str, str], ...] = (
     ("orchestify", "raw"),
     ("orchestify-sdk", "raw"),
+    ("orchestify-otel", "orchestify"),
     ("litellm", "raw"),
     ("orchestify", "litellm"),
     ("raw-helper", "raw"),

@@ -412,6 +412,34 @@ def _section_table(
     return _table(header, rows)
 
 
+def _telemetry_table(results: Mapping[str, Any]) -> list[str]:
+    """What orchestify-otel (a span per call and per attempt, the GenAI metrics, through
+    the OpenTelemetry SDK) adds to orchestify, per call, per stream's first token and per
+    chunk: the medians of the per-round differences, in microseconds."""
+    rows = []
+    for provider in ("anthropic", "openai"):
+        cells = [
+            _get(results, section, provider, "orchestify-otel", "vs_orchestify", metric)
+            for section, metric in (
+                ("per_call", "wall_us_added"),
+                ("ttft", "ttft_us_added"),
+                ("chunks", "chunk_wall_us_added"),
+            )
+        ]
+        if any(cell is not None for cell in cells):
+            rows.append([provider, *(_num(cell) for cell in cells)])
+    if not rows:
+        return ["Not measured (orchestify-otel and opentelemetry-sdk are not installed)."]
+    header = ["provider", "added per call (us)", "added to first token (us)", "per chunk (us)"]
+    return [
+        "orchestify with orchestify-otel on, against orchestify alone (`orchestify-otel` "
+        "rows above): a span per call and per attempt and the GenAI client metrics, "
+        "through the OpenTelemetry SDK with a batch span processor.",
+        "",
+        *_table(header, rows),
+    ]
+
+
 def _memory_table(section: Mapping[str, Any] | None) -> list[str]:
     if not section:
         return ["_Not measured in this run._"]
@@ -639,6 +667,10 @@ def render_markdown(results: Mapping[str, Any], findings: str | None = None) -> 
         "of Python allocations during the stream above what was allocated before it.",
         "",
         *_memory_table(results.get("stream_memory")),
+        "",
+        "### Telemetry",
+        "",
+        *_telemetry_table(results),
         "",
         f"## 3. Throughput at concurrency {settings['concurrency']} "
         f"({settings['throughput_calls']:,} calls per round, "
