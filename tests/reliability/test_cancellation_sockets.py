@@ -45,13 +45,22 @@ async def target(
         await provider.aclose()
 
 
+#: Tasks that are not the call's: the loopback server's handlers, and LiteLLM's own
+#: fire-and-forget logging of earlier calls (its service logger and logging worker), which
+#: may still be running when another test's call is cancelled.
+_NOT_THE_CALLS = ("aiohttp", "litellm/_service_logger.py", "litellm_core_utils/logging_worker")
+
+
 def leftover_tasks() -> set[asyncio.Task[object]]:
-    """Client-side tasks still alive (the loopback server's own handler tasks aside)."""
+    """Client-side tasks still alive (the server's handlers and LiteLLM's logging aside)."""
     return {
         t
         for t in asyncio.all_tasks()
         if t is not asyncio.current_task()
-        and "aiohttp" not in getattr(getattr(t.get_coro(), "cr_code", None), "co_filename", "")
+        and not any(
+            part in getattr(getattr(t.get_coro(), "cr_code", None), "co_filename", "")
+            for part in _NOT_THE_CALLS
+        )
     }
 
 
