@@ -9,8 +9,6 @@ raises :class:`~orchestify_core.store.StoreError`; callers fall back to local st
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +16,7 @@ import attrs
 
 from ._fleet_scripts import ADJUST, BREAKER_ADMIT, BREAKER_RECORD, BREAKER_STATE, TAKE
 from .base import StoreError
-from .redis import _where
+from .redis import LoopClients, _where
 
 __all__ = ["NO_CEILING", "Admission", "BucketSpec", "RedisFleetStore"]
 
@@ -60,34 +58,31 @@ class RedisFleetStore:
         self._url = url
         self.timeout = timeout
         self._tag = "{" + prefix + "}"
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._clients = LoopClients(
+            self._connect,
+            {"take": TAKE, "adjust": ADJUST, "admit": BREAKER_ADMIT,
+             "record": BREAKER_RECORD, "state": BREAKER_STATE},
+        )  # fmt: skip
 
     def describe(self) -> str:
         return f"redis {_where(self._url)} prefix {self._tag}"
 
     def _client(self) -> tuple[Any, dict[str, Any]]:
-        loop = asyncio.get_running_loop()
-        entry = self._clients.get(loop)
-        if entry is None:
-            import redis.asyncio
+        return self._clients.get()
 
-            # A bounded pool: a burst of calls queues for a few connections instead of
-            # opening one each (hundreds of connects at once would time out).
-            pool = redis.asyncio.BlockingConnectionPool.from_url(
-                self._url,
-                max_connections=_CONNECTIONS,
-                timeout=self.timeout,
-                socket_timeout=self.timeout,
-                socket_connect_timeout=self.timeout,
-            )
-            client = redis.asyncio.Redis(connection_pool=pool)
-            texts = {"take": TAKE, "adjust": ADJUST, "admit": BREAKER_ADMIT,
-                     "record": BREAKER_RECORD, "state": BREAKER_STATE}  # fmt: skip
-            scripts = {name: client.register_script(text) for name, text in texts.items()}
-            entry = self._clients[loop] = (client, scripts)
-        return entry
+    def _connect(self) -> Any:
+        import redis.asyncio
+
+        # A bounded pool: a burst of calls queues for a few connections instead of opening
+        # one each (hundreds of connects at once would time out).
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            self._url,
+            max_connections=_CONNECTIONS,
+            timeout=self.timeout,
+            socket_timeout=self.timeout,
+            socket_connect_timeout=self.timeout,
+        )
+        return redis.asyncio.Redis(connection_pool=pool)
 
     async def _run(self, what: str, keys: list[str], args: list[Any]) -> Any:
         import redis.exceptions
@@ -150,11 +145,4 @@ class RedisFleetStore:
         return int(state), float(retry_in)
 
     async def aclose(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        entry = self._clients.pop(loop, None)
-        if entry is not None:
-            await entry[0].aclose()
-            await entry[0].connection_pool.disconnect()
+        await self._clients.aclose()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +33,39 @@ def _where(url: str) -> str:
     return f"{parts.scheme}://{host}{port}{parts.path if parts.hostname else ''}"
 
 
+class LoopClients:
+    """One redis-py client, with its Lua scripts registered, per event loop: a client's
+    connections belong to the loop that opened them. Shared by the Redis stores."""
+
+    def __init__(self, connect: Callable[[], Any], scripts: Mapping[str, str]) -> None:
+        self._connect = connect
+        self._scripts = dict(scripts)
+        self._by_loop: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[Any, dict[str, Any]]
+        ] = weakref.WeakKeyDictionary()
+
+    def get(self) -> tuple[Any, dict[str, Any]]:
+        """The current loop's client and its scripts by name, made on first use."""
+        loop = asyncio.get_running_loop()
+        entry = self._by_loop.get(loop)
+        if entry is None:
+            client = self._connect()
+            scripts = {name: client.register_script(text) for name, text in self._scripts.items()}
+            entry = self._by_loop[loop] = (client, scripts)
+        return entry
+
+    async def aclose(self) -> None:
+        """Close the current loop's client and its connection pool."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        entry = self._by_loop.pop(loop, None)
+        if entry is not None:
+            await entry[0].aclose()
+            await entry[0].connection_pool.disconnect()
+
+
 class RedisStore(LedgerStore):
     """A ledger in Redis under ``{prefix}:*`` keys."""
 
@@ -46,35 +79,30 @@ class RedisStore(LedgerStore):
         self._url = url
         self.timeout = timeout
         self._tag = "{" + prefix + "}"
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
-            weakref.WeakKeyDictionary()
+        self._clients = LoopClients(
+            self._connect, {"reserve": RESERVE, "settle": SETTLE, "spend": SPEND}
         )
 
     def describe(self) -> str:
         return f"redis {_where(self._url)} prefix {self._tag}"
 
+    def _connect(self) -> Any:
+        import redis.asyncio
+        from redis.asyncio.retry import Retry
+        from redis.backoff import ExponentialBackoff
+
+        return redis.asyncio.Redis.from_url(
+            self._url,
+            socket_timeout=self.timeout,
+            socket_connect_timeout=self.timeout,
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
+        )
+
     def _key(self, kind: str, name: str = "") -> str:
         return f"{self._tag}:{kind}:{name}" if name else f"{self._tag}:{kind}"
 
-    def _client(self) -> Any:
-        loop = asyncio.get_running_loop()
-        entry = self._clients.get(loop)
-        if entry is None:
-            import redis.asyncio
-            from redis.asyncio.retry import Retry
-            from redis.backoff import ExponentialBackoff
-
-            client = redis.asyncio.Redis.from_url(
-                self._url,
-                socket_timeout=self.timeout,
-                socket_connect_timeout=self.timeout,
-                retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
-            )
-            scripts = {name: client.register_script(text)
-                       for name, text in (("reserve", RESERVE), ("settle", SETTLE),
-                                          ("spend", SPEND))}  # fmt: skip
-            entry = self._clients[loop] = (client, scripts)
-        return entry
+    def _client(self) -> tuple[Any, dict[str, Any]]:
+        return self._clients.get()
 
     async def _call(self, what: str, work: Any) -> Any:
         import redis.exceptions
@@ -158,10 +186,4 @@ class RedisStore(LedgerStore):
         return bool(claimed)
 
     async def aclose(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        entry = self._clients.pop(loop, None)
-        if entry is not None:
-            await entry[0].aclose()
+        await self._clients.aclose()
