@@ -268,3 +268,21 @@ def structure_options(options_cls: type[T], config: ProviderConfig, provider_id:
     except Exception as exc:  # cattrs raises exception groups of many kinds
         path, reason = first_error(exc, options_cls)
         raise options_error(config, provider_id, path, reason) from None
+
+
+def config_from_settings(
+    default_type: str | None, provider_id: str | None, settings: Mapping[str, Any]
+) -> ProviderConfig:
+    """The config of a provider built from keyword settings (``ClaudeProvider(api_key=...)``),
+    checked like a YAML file's."""
+    from .secret import Secret
+
+    data = dict(settings)
+    data.setdefault("type", default_type)
+    if data["type"] is None:
+        raise TypeError("LLMProvider needs a config, or settings with a 'type'")
+    if isinstance(data.get("api_key"), str):
+        data["api_key"] = Secret(data["api_key"])
+    pid = provider_id or str(data["type"])
+    config = parse_config([({"providers": {pid: data}}, {})], default_file="<arguments>")
+    return config.providers.providers[pid]

@@ -9,10 +9,8 @@ accounted exactly once, in ``finally``, whatever ends it.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
-import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,11 +20,10 @@ import pluggy
 from ._attempts import CallSettings, complete_attempt, drive, stream_attempt
 from ._client_start import start_client
 from ._fleet import local_gate
-from .config import ProviderConfig, parse_config
+from .config import ProviderConfig, config_from_settings
 from .context import ProviderContext
 from .errors import (
     APIConnectionError,
-    ProviderError,
     RequestValidationError,
 )
 from .events import StreamDone
@@ -41,8 +38,6 @@ from .models import (
 )
 from .plugins import as_host, default_plugin_manager, ensure_provider_type
 from .requests import CallArgs, CallDefaults, build_request
-from .scrub import scrub
-from .secret import Secret
 from .streaming import EventStream, TextStream
 from .usage import TokenUsage, UsageLedger
 
@@ -78,7 +73,7 @@ class LLMProvider:
         **settings: Any,
     ) -> None:
         if config is None:
-            config = self._config_from_settings(provider_id, settings)
+            config = config_from_settings(self.default_type, provider_id, settings)
         elif settings:
             raise TypeError("pass either a ProviderConfig or settings, not both")
         if self.default_type is not None and config.type != self.default_type:
@@ -118,20 +113,6 @@ class LLMProvider:
         from .config import structure_options
 
         return structure_options(options_class, config, provider_id)
-
-    @classmethod
-    def _config_from_settings(
-        cls, provider_id: str | None, settings: dict[str, Any]
-    ) -> ProviderConfig:
-        data = dict(settings)
-        data.setdefault("type", cls.default_type)
-        if data["type"] is None:
-            raise TypeError("LLMProvider needs a config, or settings with a 'type'")
-        if isinstance(data.get("api_key"), str):
-            data["api_key"] = Secret(data["api_key"])
-        pid = provider_id or str(data["type"])
-        config = parse_config([({"providers": {pid: data}}, {})], default_file="<arguments>")
-        return config.providers.providers[pid]
 
     # ------------------------------------------------------------------ identity
 
@@ -464,21 +445,9 @@ class LLMProvider:
 
     async def health_check(self) -> HealthStatus:
         """Check that the provider answers, through the plugin's health hook."""
-        context = self._context
-        awaitable = self._hooks.orchestify_health_check(provider=context)
-        if awaitable is None:
-            return HealthStatus(ok=True, detail="the plugin has no health check")
-        started = time.perf_counter()
-        try:
-            status: HealthStatus = await asyncio.wait_for(awaitable, context.config.timeout)
-        except TimeoutError:
-            return HealthStatus(ok=False, detail=f"timed out after {context.config.timeout}s")
-        except ProviderError as exc:
-            detail = scrub(f"{type(exc).__name__}: {exc}", context.secrets)
-            return HealthStatus(ok=False, detail=detail)
-        if status.latency_s is None:
-            status = attrs.evolve(status, latency_s=time.perf_counter() - started)
-        return status
+        from ._health import check_health
+
+        return await check_health(self)
 
     async def release(self) -> None:
         """Close this event loop's client and its connections, and go on: the next call on
