@@ -115,6 +115,13 @@ class LoopbackServer(abc.ABC):
     def routes(self) -> Mapping[tuple[str, str], Route]:
         """``{(method, path): handler}`` for the provider's endpoints."""
 
+    def dynamic_route(self, method: str, path: str) -> Route | None:
+        """The handler of a path with an id in it (``/v1/files/{id}``), or None.
+
+        Consulted only when :meth:`routes` has no handler for ``(method, path)``.
+        """
+        return None
+
     @abc.abstractmethod
     def is_auth_header(self, name: str, value: str, secret: str) -> bool:
         """Whether header ``name: value`` is the provider's proper place for key ``secret``."""
@@ -328,12 +335,13 @@ class LoopbackServer(abc.ABC):
                     raw_body=raw,
                 )
             )
-        route = self._routes.get((request.method, path))
+        route = self._routes.get((request.method, path)) or self.dynamic_route(request.method, path)
         if route is None:
             return self.error_response(404, f"Not found: {request.method} {path}")
         if self.api_key is not None and not self._authorized(request):
             return self.error_response(401)
-        if raw and not isinstance(body, dict):
+        # A file upload's route reads the form itself from ``await request.read()``.
+        if raw and not isinstance(body, dict) and request.content_type != "multipart/form-data":
             return self.error_response(400, "The request body is not a JSON object.")
         try:
             return await route(request, body if isinstance(body, dict) else {})
