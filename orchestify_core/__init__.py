@@ -7,6 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from .batch import (
+    BatchCounts,
+    BatchItem,
+    BatchItemResult,
+    BatchOutcome,
+    BatchPricing,
+    BatchState,
+    BatchStatus,
+)
 from .config import (
     AgentConfig,
     AgentsConfig,
@@ -28,6 +37,7 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BatchNotSupportedError,
     BudgetExceededError,
     CircuitOpenError,
     ConfigError,
@@ -94,6 +104,14 @@ __all__ = [
     "Attempt",
     "AuthenticationError",
     "BadRequestError",
+    "BatchCounts",
+    "BatchItem",
+    "BatchItemResult",
+    "BatchNotSupportedError",
+    "BatchOutcome",
+    "BatchPricing",
+    "BatchState",
+    "BatchStatus",
     "BudgetAlert",
     "BudgetExceededError",
     "BudgetStatus",

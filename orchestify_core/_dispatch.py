@@ -38,6 +38,10 @@ ASYNC_RESULT_HOOKS = frozenset(
         "orchestify_stream",
         "orchestify_close_client",
         "orchestify_health_check",
+        "orchestify_batch_submit",
+        "orchestify_batch_status",
+        "orchestify_batch_results",
+        "orchestify_batch_cancel",
     }
 )
 

@@ -16,7 +16,8 @@ in a message.
     ├── ProviderNotFoundError (KeyError)      unknown provider id in a registry
     ├── AgentNotFoundError (KeyError)         unknown agent id
     ├── RequestValidationError (ValueError)   a request the model cannot take, caught before sending
-    │   └── UnsupportedCapabilityError        tools / images / thinking to a model without them
+    │   ├── UnsupportedCapabilityError        tools / images / thinking to a model without them
+    │   └── BatchNotSupportedError            a batch to a provider whose plugin has no batch API
     ├── BudgetExceededError                   a budget refused a call before it was sent
     ├── LedgerUnavailableError                the ledger's store is down and calls are refused
     └── ProviderError                         a call to a provider failed
@@ -49,6 +50,7 @@ __all__ = [
     "AllProvidersFailedError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchNotSupportedError",
     "BudgetExceededError",
     "CircuitOpenError",
     "ConfigError",
@@ -205,6 +207,21 @@ class UnsupportedCapabilityError(RequestValidationError):
         super().__init__(
             f"model {model!r} of provider {provider_id!r} does not support {capability}"
         )
+
+
+class BatchNotSupportedError(RequestValidationError):
+    """A batch was asked of a provider whose plugin has no batch API (nothing was sent).
+
+    Attributes:
+        provider_id: The provider asked.
+        provider_type: Its plugin type.
+    """
+
+    def __init__(self, provider_id: str, provider_type: str, reason: str = "") -> None:
+        self.provider_id = provider_id
+        self.provider_type = provider_type
+        why = reason or f"the {provider_type!r} plugin does not implement batches"
+        super().__init__(f"provider {provider_id!r} has no batch API: {why}")
 
 
 class ProviderError(OrchestifyError):

@@ -14,7 +14,11 @@ a call once its input tokens (cache reads and writes included) pass a threshold,
 for Claude Sonnet 4.5. A flat price becomes a plain :class:`ModelPrice`; a tiered one a
 :class:`TieredModelPrice`, whose ``cost`` picks the band from the call's input tokens.
 
-Not modelled: batch and ``speed="fast"`` price variants, 1-hour cache writes (priced as
+Batch prices: ``price_for(..., batch=True)`` reads the model's ``processing: batch`` price
+variant (Anthropic's Message Batches, OpenAI's Batch API), and is None when the model has
+none in force.
+
+Not modelled: ``speed="fast"`` and service-tier price variants, 1-hour cache writes (priced as
 5-minute ones) and server-tool fees such as web searches.
 """
 
@@ -133,17 +137,33 @@ def _thresholds(prices: GenaiPrice) -> list[int]:
     return sorted(starts)
 
 
-def price_for(provider: str, model: str, *, at: datetime | None = None) -> ModelPrice | None:
+_BATCH = {"processing": "batch"}
+
+
+def _has_batch_variant(info: ModelInfo, at: datetime) -> bool:
+    return any(
+        variant.when == _BATCH and (variant.constraint is None or variant.constraint.active(at))
+        for variant in info.price_variants or ()
+    )
+
+
+def price_for(
+    provider: str, model: str, *, at: datetime | None = None, batch: bool = False
+) -> ModelPrice | None:
     """The price of ``model`` (as of ``at``, default now), or None when it has none.
 
     None means *unpriced*: the model is unknown to genai-prices, or its input or output
-    token price is missing.
+    token price is missing. With ``batch=True``, the model's batch price, or None when
+    genai-prices has no batch price of the model in force at ``at``.
     """
     info = find_model(provider, model)
     if info is None:
         return None
-    prices = info.get_prices(at or datetime.now(tz=UTC))
-    source = f"genai-prices {snapshot_version()}"
+    when = at or datetime.now(tz=UTC)
+    if batch and not _has_batch_variant(info, when):
+        return None
+    prices = info.get_prices(when, _BATCH if batch else None)
+    source = f"genai-prices {snapshot_version()}" + (" batch" if batch else "")
     base = _flat(prices, None, source)
     if base is None:
         return None

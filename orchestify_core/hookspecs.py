@@ -26,7 +26,7 @@ Everything a plugin needs is importable from :mod:`orchestify_core.plugin`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -37,6 +37,7 @@ from .models import CompletionRequest, HealthStatus, LLMResponse, ModelCapabilit
 
 if TYPE_CHECKING:
     from ._config_ledger import LedgerConfig
+    from .batch import BatchItem, BatchItemResult, BatchPricing, BatchStatus
     from .budgets import BudgetAlert
     from .calltrace import CallTrace
     from .protocols import AttemptRecord, CircuitBreakerProtocol, RetryPolicyProtocol
@@ -322,4 +323,98 @@ def orchestify_call_finished(provider: ProviderContext, call: CallTrace) -> None
 
     :param provider: The provider called (the first of the chain).
     :param call: The finished call.
+    """
+
+
+# ---------------------------------------------------------------------- batches
+#
+# A provider batch API (see docs/batches.md): the plugin translates; the core validates and
+# builds the requests, prices and accounts each result exactly once, records the job in the
+# ledger store and polls. A plugin without a batch API implements none of these hooks: the
+# owner answering None to ``orchestify_batch_submit`` raises BatchNotSupportedError.
+
+
+@hookspec(firstresult=True)
+def orchestify_batch_submit(
+    provider: ProviderContext, items: Sequence[BatchItem]
+) -> Awaitable[BatchStatus] | None:
+    """Submit a batch: one request per item, each with its ``custom_id``.
+
+    Called by ``LLMProvider.batch()`` once, after every request was validated and built like
+    ``complete()``'s (``item.request.model`` is set; translate it with your usual request
+    translation). Do not retry here; the core does not retry a submit either (a batch sent
+    twice would be paid twice).
+
+    :param provider: The provider; ``provider.client`` is your client.
+    :param items: The requests, custom ids unique.
+    :return: An awaitable of the new batch's :class:`BatchStatus` (its ``id`` is the
+        provider's batch id), raising ProviderError subclasses; None: the plugin has no
+        batch API (the core raises :class:`~orchestify_core.errors.BatchNotSupportedError`).
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def orchestify_batch_status(
+    provider: ProviderContext, batch_id: str
+) -> Awaitable[BatchStatus] | None:
+    """Read a batch's status (one poll).
+
+    :param provider: The provider.
+    :param batch_id: The provider's batch id, as the submit returned it.
+    :return: An awaitable of its :class:`BatchStatus`; set ``retry_after`` from the answer's
+        ``retry-after`` header when it has one (polling honours it). None: no batch API.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def orchestify_batch_results(
+    provider: ProviderContext, batch_id: str
+) -> AsyncIterator[BatchItemResult] | None:
+    """Read the results of a batch whose state ``has_results``.
+
+    Called by the core only when the batch is ENDED, EXPIRED or CANCELLED, possibly more
+    than once (after a restart): yield every result the provider has, in its order, each
+    translated like a ``complete()`` answer (a response with its usage) or error. The core
+    matches them to the submitted ids, reports submitted ids the provider has no result for
+    as expired / cancelled, accounts each result once and skips those already collected.
+
+    :param provider: The provider.
+    :param batch_id: The provider's batch id.
+    :return: An async iterator (an async generator) of :class:`BatchItemResult`; None: no
+        batch API.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def orchestify_batch_cancel(
+    provider: ProviderContext, batch_id: str
+) -> Awaitable[BatchStatus] | None:
+    """Ask the provider to cancel a batch (items already finished keep their results).
+
+    :param provider: The provider.
+    :param batch_id: The provider's batch id.
+    :return: An awaitable of the batch's status after the request (usually CANCELLING);
+        None: no batch API.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def orchestify_batch_pricing(provider: ProviderContext, model: str) -> BatchPricing | None:
+    """State the batch price of ``model``: the provider's documented batch price factor
+    (``Decimal("0.5")``) and, when the price data has one, the model's batch price.
+
+    Called once per provider and model (cached). The core prices a batch item at: the
+    config's ``prices:`` override times ``price_factor`` when the config has one, else
+    ``price`` when given, else the standard price (``orchestify_pricing``) times
+    ``price_factor``. None: the items are priced at the standard price (never undercounted).
+
+    Stops at first non-None result; a ``tryfirst=True`` implementation overrides the plugin's.
     """

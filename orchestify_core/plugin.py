@@ -17,6 +17,15 @@ docs/plugin-contract.md shows how they fit together.
 from __future__ import annotations
 
 from . import genai_prices
+from .batch import (
+    BatchCounts,
+    BatchItem,
+    BatchItemResult,
+    BatchOutcome,
+    BatchPricing,
+    BatchState,
+    BatchStatus,
+)
 from .context import ProviderContext
 from .errors import (
     APIConnectionError,
@@ -24,6 +33,7 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BatchNotSupportedError,
     ConfigError,
     InternalServerError,
     MalformedResponseError,
@@ -87,6 +97,14 @@ __all__ = [
     "AttemptRecord",
     "AuthenticationError",
     "BadRequestError",
+    "BatchCounts",
+    "BatchItem",
+    "BatchItemResult",
+    "BatchNotSupportedError",
+    "BatchOutcome",
+    "BatchPricing",
+    "BatchState",
+    "BatchStatus",
     "CircuitBreakerProtocol",
     "CompletionRequest",
     "ConfigError",
