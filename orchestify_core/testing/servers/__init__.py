@@ -16,6 +16,7 @@ else in orchestify_core imports this package.
 from __future__ import annotations
 
 from ._base import REPLY_HEADER, LoopbackServer
+from ._batch_run_openai import BatchPlan
 from ._process import Control, ServerProcess
 from ._recording import RecordedRequest
 from ._registry import PROVIDERS, server_class
@@ -27,6 +28,7 @@ __all__ = [
     "PROVIDERS",
     "REPLY_HEADER",
     "AnthropicServer",
+    "BatchPlan",
     "Control",
     "LoopbackServer",
     "OpenAIServer",

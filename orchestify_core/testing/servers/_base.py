@@ -236,6 +236,11 @@ class LoopbackServer(abc.ABC):
             return self._replies.popleft()
         return _DEFAULT_REPLY
 
+    def take_queued_reply(self) -> Reply:
+        """The oldest queued reply, else the default: for an answer that has no HTTP request
+        of its own (an item of a batch)."""
+        return self._replies.popleft() if self._replies else _DEFAULT_REPLY
+
     # ------------------------------------------------------------------ inspection
 
     @property

@@ -1,12 +1,13 @@
 """A loopback server speaking the OpenAI Chat Completions API.
 
-Endpoints: ``POST /v1/chat/completions`` (JSON, or SSE chunks with ``"stream": true``)
-and ``GET /v1/models``. ``base_url`` ends in ``/v1``, as ``openai.AsyncOpenAI(base_url=...)``
-expects.
+Endpoints: ``POST /v1/chat/completions`` (JSON, or SSE chunks with ``"stream": true``),
+``GET /v1/models``, and the Files and Batch APIs (:mod:`._batches_openai`). ``base_url``
+ends in ``/v1``, as ``openai.AsyncOpenAI(base_url=...)`` expects.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -14,6 +15,8 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from ._base import InvalidRequest, LoopbackServer, Route
+from ._batches_openai import OpenAIBatches
+from ._prompt_cache import PromptCacheEmulator
 from ._script import Reply
 from ._turn import Turn, usage_counts
 from ._wire import dumps, sse
@@ -108,11 +111,25 @@ class OpenAIServer(LoopbackServer):
     request_id_header: ClassVar[str] = "x-request-id"
     default_models: ClassVar[tuple[str, ...]] = ("gpt-4o-mini", "gpt-4o")
 
+    @functools.cached_property
+    def batches(self) -> OpenAIBatches:
+        """The Files and Batch APIs: uploaded files, batches, and how batches progress."""
+        return OpenAIBatches(self)
+
+    @functools.cached_property
+    def prompt_cache(self) -> PromptCacheEmulator:
+        """The emulated prompt cache: a repeated ``prompt_cache_key`` reads its prefix."""
+        return PromptCacheEmulator()
+
     def routes(self) -> Mapping[tuple[str, str], Route]:
         return {
             ("POST", "/v1/chat/completions"): self._chat_completions,
             ("GET", "/v1/models"): self._models,
+            **self.batches.routes(),
         }
+
+    def dynamic_route(self, method: str, path: str) -> Route | None:
+        return self.batches.dynamic_route(method, path)
 
     def is_auth_header(self, name: str, value: str, secret: str) -> bool:
         return name == "authorization" and value == f"Bearer {secret}"
@@ -174,6 +191,7 @@ class OpenAIServer(LoopbackServer):
         return turn.id or f"chatcmpl-loopback{serial:012d}"
 
     def render_message(self, turn: Turn, serial: int, body: dict[str, Any]) -> bytes:
+        turn = self.prompt_cache.openai(turn, body)
         message: dict[str, Any] = {
             "role": "assistant",
             "content": turn.text or None,
@@ -204,6 +222,7 @@ class OpenAIServer(LoopbackServer):
         return dumps(completion).encode()
 
     def render_events(self, turn: Turn, serial: int, body: dict[str, Any]) -> list[bytes]:
+        turn = self.prompt_cache.openai(turn, body)
         include_usage = _include_usage(body)
         # Every chunk shares its envelope; only the choice differs, so build it once.
         head = (
