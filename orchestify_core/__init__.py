@@ -16,6 +16,7 @@ from .batch import (
     BatchState,
     BatchStatus,
 )
+from .catalog import CatalogEntry
 from .config import (
     AgentConfig,
     AgentsConfig,
@@ -29,6 +30,7 @@ from .config import (
     load_config,
     loads_config,
 )
+from .counting import TokenCount
 from .errors import (
     AgentNotFoundError,
     AllProvidersFailedError,
@@ -41,6 +43,7 @@ from .errors import (
     BudgetExceededError,
     CircuitOpenError,
     ConfigError,
+    ContextWindowExceededError,
     DuplicatePluginError,
     InternalServerError,
     LedgerUnavailableError,
@@ -62,6 +65,7 @@ from .errors import (
 )
 from .hookspecs import hookimpl
 from .models import (
+    CacheMark,
     CompletionRequest,
     FinishReason,
     HealthStatus,
@@ -107,6 +111,7 @@ __all__ = [
     "BatchCounts",
     "BatchItem",
     "BatchItemResult",
+    "BatchJob",
     "BatchNotSupportedError",
     "BatchOutcome",
     "BatchPricing",
@@ -115,10 +120,13 @@ __all__ = [
     "BudgetAlert",
     "BudgetExceededError",
     "BudgetStatus",
+    "CacheMark",
+    "CatalogEntry",
     "CircuitBreakerConfig",
     "CircuitOpenError",
     "CompletionRequest",
     "ConfigError",
+    "ContextWindowExceededError",
     "DuplicatePluginError",
     "EventStream",
     "FinishReason",
@@ -163,6 +171,7 @@ __all__ = [
     "TextStream",
     "ThinkingDelta",
     "ThinkingPart",
+    "TokenCount",
     "TokenUsage",
     "ToolCall",
     "ToolCallComplete",
@@ -182,6 +191,7 @@ __all__ = [
 ]
 # The ledger's names, imported on first use (a provider without a ledger never needs them).
 _LAZY = {
+    "BatchJob": "batch",
     "BudgetAlert": "budgets",
     "BudgetStatus": "budgets",
     "Ledger": "ledger",

@@ -38,6 +38,7 @@ ASYNC_RESULT_HOOKS = frozenset(
         "orchestify_stream",
         "orchestify_close_client",
         "orchestify_health_check",
+        "orchestify_count_tokens",
         "orchestify_batch_submit",
         "orchestify_batch_status",
         "orchestify_batch_results",

@@ -50,18 +50,26 @@ def from_nano(nano: int) -> Decimal:
     return Decimal(nano) / NANO
 
 
-def worst_case(request: CompletionRequest, price: ModelPrice | None) -> tuple[int, int]:
-    """The most a request may cost, as (nano-dollars, tokens): its estimated input at the
-    dearest input rate (plain, cache read or cache write) plus ``max_tokens`` at the output
-    rate. Unpriced: (0, tokens)."""
-    input_tokens = estimate_tokens(request)
-    if request.tools:
-        schema_chars = sum(len(str(tool)) for tool in request.tools)
-        input_tokens += schema_chars // CHARS_PER_TOKEN + 1
+def worst_case(
+    request: CompletionRequest, price: ModelPrice | None, input_tokens: int | None = None
+) -> tuple[int, int]:
+    """The most a request may cost, as (nano-dollars, tokens): its input (``input_tokens``,
+    the plugin's count, else estimated here) at the dearest input rate (plain, cache read or
+    cache write) plus ``max_tokens`` at the output rate. Unpriced: (0, tokens)."""
+    if input_tokens is None:
+        input_tokens = estimate_tokens(request)
+        if request.tools:
+            schema_chars = sum(len(str(tool)) for tool in request.tools)
+            input_tokens += schema_chars // CHARS_PER_TOKEN + 1
     tokens = input_tokens + request.max_tokens
     if price is None:
         return 0, tokens
-    rates = [price.input_per_mtok, price.cache_read_per_mtok, price.cache_write_per_mtok]
+    rates = [
+        price.input_per_mtok,
+        price.cache_read_per_mtok,
+        price.cache_write_per_mtok,
+        price.cache_write_1h_per_mtok,
+    ]
     input_rate = max(rate for rate in rates if rate is not None)
     cost = (input_tokens * input_rate + request.max_tokens * price.output_per_mtok) / _MILLION
     return to_nano(cost), tokens

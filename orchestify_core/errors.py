@@ -17,6 +17,7 @@ in a message.
     ├── AgentNotFoundError (KeyError)         unknown agent id
     ├── RequestValidationError (ValueError)   a request the model cannot take, caught before sending
     │   ├── UnsupportedCapabilityError        tools / images / thinking to a model without them
+    │   ├── ContextWindowExceededError        input + max_tokens over the model's context window
     │   └── BatchNotSupportedError            a batch to a provider whose plugin has no batch API
     ├── BudgetExceededError                   a budget refused a call before it was sent
     ├── LedgerUnavailableError                the ledger's store is down and calls are refused
@@ -54,6 +55,7 @@ __all__ = [
     "BudgetExceededError",
     "CircuitOpenError",
     "ConfigError",
+    "ContextWindowExceededError",
     "DuplicatePluginError",
     "InternalServerError",
     "LedgerUnavailableError",
@@ -222,6 +224,47 @@ class BatchNotSupportedError(RequestValidationError):
         self.provider_type = provider_type
         why = reason or f"the {provider_type!r} plugin does not implement batches"
         super().__init__(f"provider {provider_id!r} has no batch API: {why}")
+
+
+class ContextWindowExceededError(RequestValidationError):
+    """A request's input and ``max_tokens`` together exceed the model's context window; it
+    was refused before anything was sent.
+
+    Attributes:
+        input_tokens: The input as counted (or estimated: see ``exact`` and ``method``).
+        max_tokens: The request's output limit.
+        context_window: The model's context window.
+        model: The model.
+        provider_id: The provider.
+        exact: Whether ``input_tokens`` is an exact count.
+        method: How it was counted (``tiktoken``, ``litellm``, ``estimate``...).
+    """
+
+    def __init__(
+        self,
+        *,
+        input_tokens: int,
+        max_tokens: int,
+        context_window: int,
+        model: str,
+        provider_id: str,
+        exact: bool,
+        method: str,
+    ) -> None:
+        self.input_tokens = input_tokens
+        self.max_tokens = max_tokens
+        self.context_window = context_window
+        self.model = model
+        self.provider_id = provider_id
+        self.exact = exact
+        self.method = method
+        counted = "counted" if exact else "estimated"
+        super().__init__(
+            f"provider {provider_id!r}: the request does not fit model {model!r}'s context "
+            f"window: {input_tokens} input tokens ({counted}, {method}) + max_tokens "
+            f"{max_tokens} = {input_tokens + max_tokens} > {context_window}; nothing was "
+            "sent (shorten the messages or lower max_tokens)"
+        )
 
 
 class ProviderError(OrchestifyError):

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 from .context import ProviderContext
+from .counting import TokenCount
 from .events import StreamEvent
 from .models import CompletionRequest, HealthStatus, LLMResponse, ModelCapabilities, ModelPrice
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from .batch import BatchItem, BatchItemResult, BatchPricing, BatchStatus
     from .budgets import BudgetAlert
     from .calltrace import CallTrace
+    from .catalog import CatalogEntry
     from .protocols import AttemptRecord, CircuitBreakerProtocol, RetryPolicyProtocol
     from .provider import LLMProvider
     from .store import LedgerStore
@@ -136,6 +138,35 @@ def orchestify_pricing(provider: ProviderContext, model: str) -> ModelPrice | No
     :return: The price with its ``source``, or None.
 
     Stops at first non-None result; a ``tryfirst=True`` implementation overrides the plugin's.
+    """
+
+
+@hookspec(firstresult=True)
+def orchestify_count_tokens(
+    provider: ProviderContext, request: CompletionRequest, offline: bool
+) -> Awaitable[TokenCount] | None:
+    """Count the input tokens of ``request`` (messages, system prompt, tools).
+
+    Called by ``LLMProvider.count_tokens()`` (``offline`` as the caller asked), and with
+    ``offline=True`` by the pre-flight check before a call whose cheap upper bound does not
+    fit the model's context window, and by budget reservations. Like
+    ``orchestify_complete``, write it as a plain function returning an awaitable (an
+    ``async def`` is refused when the plugin registers).
+
+    With ``offline=False`` the awaitable may ask the provider (a count endpoint); raise
+    ProviderError subclasses like a completion does, the core types and scrubs the rest.
+    With ``offline=True`` it must do **no I/O** and return quickly: the core drives the
+    awaitable without an event loop, so it must finish without suspending (an ``async def``
+    helper that awaits nothing); one that suspends is closed and the core's estimate used.
+
+    :param provider: The provider; ``provider.client`` is your client.
+    :param request: The request as ``complete()`` would send it (``request.model`` is set).
+    :param offline: True: count locally (a tokenizer or an estimate), never call out.
+    :return: An awaitable of :class:`~orchestify_core.counting.TokenCount` (``exact``
+        says whether it is a count or an estimate; ``method`` how). None: the core
+        estimates (about four characters a token, ``exact=False``).
+
+    Stops at first non-None result.
     """
 
 
@@ -237,6 +268,34 @@ def orchestify_options_class(provider_type: str) -> type | None:
     ConfigError ``file:line: providers.ID.options.KEY: ...`` before any client is built.
     The instance is ``provider.options`` in every hook. Return None to receive the raw
     mapping instead.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def orchestify_model_catalog(
+    provider_type: str, models: Sequence[str] | None, lifecycle_only: bool
+) -> Sequence[CatalogEntry] | None:
+    """List the models your type knows, with limits, prices and lifecycle dates.
+
+    Called without a provider, config or key (``orchestify models`` lists the catalog of
+    every installed plugin), and by the core the first time a provider uses a model, to
+    warn once if it is deprecated. Build it from your model table, your SDK's own data and
+    genai-prices, with no network I/O; import as little as you can (``orchestify models``
+    should stay fast): read an SDK's data files rather than importing the whole SDK.
+
+    :param provider_type: Your type.
+    :param models: None: every model you know. Otherwise just these ids (an entry for each
+        one you know, under the id asked for, so a large catalog is not built for a
+        lookup).
+    :param lifecycle_only: The caller reads only ``deprecated``, ``end_of_life``,
+        ``lifecycle_source`` and ``replacement`` (the core's check when a provider first
+        uses a model, which must not slow its construction): leave ``price`` None and
+        load no price table.
+    :return: :class:`~orchestify_core.catalog.CatalogEntry` records (lifecycle with its
+        ``lifecycle_source``, prices with their ``source``); None: the plugin has no
+        catalog.
 
     Stops at first non-None result.
     """

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ._config_ledger import BudgetConfig, LedgerConfig, StoreFailurePolicy
+from ._counting import input_estimate
 from ._ledger_query import UsageTotals, totals_by
 from .budgets import Budget, BudgetAlert, BudgetStatus, from_nano, status_of, to_nano, worst_case
 from .errors import BudgetExceededError, LedgerUnavailableError, RequestValidationError
@@ -138,7 +139,7 @@ class Ledger:
         if not budgets:
             return None
         price = provider.price(request.model)
-        nano, tokens = worst_case(request, price)
+        nano, tokens = worst_case(request, price, input_estimate(provider, request))
         now = time.time()
         charges = tuple(self._charge(b, now, nano, tokens, price is None, provider, request)
                         for b in budgets)  # fmt: skip
@@ -228,6 +229,7 @@ class Ledger:
             tags=labels.tags,
             latency_s=attempt.latency_s,
             error=attempt.error.partition(":")[0] if attempt.error else None,
+            saved=getattr(attempt, "saved", None),
         )
         nano = 0 if attempt.cost is None else to_nano(attempt.cost)
         tokens = usage.input_tokens + usage.output_tokens

@@ -26,7 +26,10 @@ from .batch import (
     BatchState,
     BatchStatus,
 )
+from .cache_mark import CacheMark
+from .catalog import CatalogEntry
 from .context import ProviderContext
+from .counting import IMAGE_TOKENS, TokenCount, count_images, request_texts
 from .errors import (
     APIConnectionError,
     APIError,
@@ -35,6 +38,7 @@ from .errors import (
     BadRequestError,
     BatchNotSupportedError,
     ConfigError,
+    ContextWindowExceededError,
     InternalServerError,
     MalformedResponseError,
     NotFoundError,
@@ -72,6 +76,7 @@ from .models import (
     ToolDefinition,
     ToolResultPart,
 )
+from .prompt_cache import PromptCacheMode, PromptCacheTTL, prepare_prompt_cache
 from .protocols import AttemptRecord, CircuitBreakerProtocol, RetryPolicyProtocol
 from .provider import LLMProvider
 from .requests import (
@@ -90,6 +95,7 @@ from .wire import loads as json_loads
 
 __all__ = [
     "CHARS_PER_TOKEN",
+    "IMAGE_TOKENS",
     "MIN_THINKING_BUDGET",
     "APIConnectionError",
     "APIError",
@@ -105,10 +111,13 @@ __all__ = [
     "BatchPricing",
     "BatchState",
     "BatchStatus",
+    "CacheMark",
+    "CatalogEntry",
     "CircuitBreakerProtocol",
     "CompletionRequest",
     "ConfigError",
     "ContentPart",
+    "ContextWindowExceededError",
     "FinishReason",
     "HealthStatus",
     "ImagePart",
@@ -122,6 +131,8 @@ __all__ = [
     "NotFoundError",
     "OverloadedError",
     "PermissionDeniedError",
+    "PromptCacheMode",
+    "PromptCacheTTL",
     "ProviderContext",
     "ProviderError",
     "RateLimitError",
@@ -139,6 +150,7 @@ __all__ = [
     "TextPart",
     "ThinkingDelta",
     "ThinkingPart",
+    "TokenCount",
     "ToolCall",
     "ToolCallDelta",
     "ToolDefinition",
@@ -146,6 +158,7 @@ __all__ = [
     "Usage",
     "UsageEvent",
     "api_error",
+    "count_images",
     "error_for_status",
     "estimate_text_tokens",
     "estimate_tokens",
@@ -153,6 +166,8 @@ __all__ = [
     "hookimpl",
     "is_retryable",
     "json_loads",
+    "prepare_prompt_cache",
+    "request_texts",
     "retry_after_from_headers",
     "scrub",
     "should_retry_from_headers",

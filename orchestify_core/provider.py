@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 import pluggy
 
+from . import _counting
 from ._attempts import CallSettings, complete_attempt, drive, stream_attempt
 from ._client_start import start_client
 from ._fleet import local_gate
@@ -27,6 +28,7 @@ from .errors import (
     RequestValidationError,
 )
 from .events import StreamDone
+from .lifecycle import warn_if_retiring
 from .models import (
     CompletionRequest,
     HealthStatus,
@@ -43,6 +45,9 @@ from .usage import TokenUsage, UsageLedger
 
 if TYPE_CHECKING:
     from ._admission import Gate
+    from .batch import BatchJob
+    from .cache import ProviderCache
+    from .counting import TokenCount
     from .ledger import Ledger
 
 __all__ = ["CallDefaults", "LLMProvider"]
@@ -103,6 +108,7 @@ class LLMProvider:
         self._gate: Gate | None = local_gate(self) if config.rate_limits is not None else None
         self._agent: str | None = None
         self._tags: Mapping[str, str] = {}
+        self._cache: ProviderCache | None = None  # the response cache (docs/cache.md)
         self.validate_model(config.default_model)
 
     def _options(self, config: ProviderConfig, provider_id: str) -> Any:
@@ -156,15 +162,21 @@ class LLMProvider:
         system: str | None = None,
         agent: str | None = None,
         tags: Mapping[str, str] | None = None,
+        cache: bool | None = None,
     ) -> LLMProvider:
         """A view of this provider with other defaults; it shares client, usage and breaker.
 
         ``agent`` and ``tags`` are recorded in the usage ledger with the view's calls (the
-        tags are added to those a call passes itself).
+        tags are added to those a call passes itself). ``cache`` turns the response cache
+        on or off for the view's calls (a call's own ``cache=`` still wins).
         """
         if model is not None:
             self.validate_model(model)
         view = copy.copy(self)
+        if cache is not None:
+            from .cache.core import bind_cache
+
+            view._cache = bind_cache(self, cache)
         if agent is not None:
             view._agent = agent
         if tags is not None:
@@ -208,6 +220,11 @@ class LLMProvider:
         merged = self._tags if tags is None else {**self._tags, **tags}
         return CallSettings(max_retries, fallbacks, CallLabels(self._agent, merged))
 
+    def set_cache(self, cache: ProviderCache | None) -> None:
+        """Serve this provider's calls through the response cache (the registry sets it from
+        the config's ``cache:`` sections; see docs/cache.md)."""
+        self._cache = cache
+
     def set_fallbacks(self, providers: Sequence[LLMProvider]) -> None:
         """Providers to fail over to, in order (the registry sets them from config)."""
         self._fallbacks = tuple(providers)
@@ -221,6 +238,7 @@ class LLMProvider:
         if not model:
             raise RequestValidationError(f"provider {self.provider_id!r}: the model is empty")
         self._hooks.orchestify_validate_model(provider=self._context, model=model)
+        warn_if_retiring(self._hooks, self.provider_id, self.provider_type, model)
         self._valid_models.add(model)
 
     def capabilities(self, model: str | None = None) -> ModelCapabilities:
@@ -314,7 +332,8 @@ class LLMProvider:
             stop=request.stop or None,
             extra=request.extra or None,
         )
-        return self._build_request(args, given("timeout", request.timeout))
+        retargeted = self._build_request(args, given("timeout", request.timeout))
+        return _counting.fit_window(self, retargeted)  # a fallback it does not fit is skipped
 
     async def complete(
         self,
@@ -333,6 +352,7 @@ class LLMProvider:
         fallbacks: Sequence[LLMProvider] | None = None,
         extra: Mapping[str, Any] | None = None,
         tags: Mapping[str, str] | None = None,
+        cache: bool | None = None,
     ) -> LLMResponse:
         """Complete a conversation.
 
@@ -352,6 +372,8 @@ class LLMProvider:
         :param extra: Provider-specific parameters, passed to the plugin unchanged.
         :param tags: Tags recorded in the usage ledger with this call (``{"user": ...}``);
             budgets scoped to a tag cover the call.
+        :param cache: ``False`` bypasses the response cache, ``True`` uses it for this call
+            (default: the provider's or agent's ``cache:``; see docs/cache.md).
         :raises RequestValidationError: before anything is sent, if the request is invalid.
         :raises BudgetExceededError: before anything is sent, if a budget refuses the call.
         :raises ProviderError: if the call failed on every attempt and fallback.
@@ -362,7 +384,13 @@ class LLMProvider:
         )  # fmt: skip
         request = self._request(args, timeout)
         settings = self._settings(max_retries, fallbacks, tags)
-        async for event in drive(self, request, settings, complete_attempt):
+        if self._cache is None and cache is None:
+            events = drive(self, request, settings, complete_attempt)
+        else:
+            from .cache.drive import cached_events
+
+            events = cached_events(self, request, settings, complete_attempt, cache)
+        async for event in events:
             if type(event) is StreamDone:
                 return event.response
         raise AssertionError("unreachable: a call ends with StreamDone or raises")
@@ -373,9 +401,25 @@ class LLMProvider:
                 f"provider {self.provider_id!r} is closed (aclose() was called); build a new one"
             )
         request = self._build_request(args, timeout)
+        request = _counting.fit_window(self, request)  # ContextWindowExceededError if too long
         if timeout is not None:
             request = attrs.evolve(request, given=request.given | {"timeout"})
         return request
+
+    async def count_tokens(
+        self,
+        messages: Sequence[LLMMessage | Mapping[str, Any]],
+        tools: Sequence[ToolDefinition | Mapping[str, Any]] | None = None,
+        model: str | None = None,
+        *,
+        offline: bool = False,
+    ) -> TokenCount:
+        """The input tokens ``messages`` and ``tools`` make for ``model`` (default: the
+        default model), built as :meth:`complete` builds them. ``exact`` on the answer says
+        whether the plugin counted (its provider's endpoint or tokenizer) or estimated;
+        ``offline=True`` never calls out. Errors are typed and scrubbed like a call's."""
+        args = CallArgs(messages, model, tools=tools)
+        return await _counting.count_tokens(self, args, offline)
 
     # ------------------------------------------------------------------ streaming
 
@@ -396,6 +440,7 @@ class LLMProvider:
         fallbacks: Sequence[LLMProvider] | None = None,
         extra: Mapping[str, Any] | None = None,
         tags: Mapping[str, str] | None = None,
+        cache: bool | None = None,
     ) -> TextStream:
         """Stream the answer's text: ``async for chunk in provider.stream(...)``.
 
@@ -411,7 +456,11 @@ class LLMProvider:
         )  # fmt: skip
         request = self._request(args, timeout)
         settings = self._settings(max_retries, fallbacks, tags)
-        return TextStream(drive(self, request, settings, stream_attempt))
+        if self._cache is None and cache is None:
+            return TextStream(drive(self, request, settings, stream_attempt))
+        from .cache.drive import cached_events
+
+        return TextStream(cached_events(self, request, settings, stream_attempt, cache))
 
     def stream_events(
         self,
@@ -430,6 +479,7 @@ class LLMProvider:
         fallbacks: Sequence[LLMProvider] | None = None,
         extra: Mapping[str, Any] | None = None,
         tags: Mapping[str, str] | None = None,
+        cache: bool | None = None,
     ) -> EventStream:
         """Like :meth:`stream`, yielding typed events: TextDelta, ThinkingDelta,
         ToolCallDelta, ToolCallComplete, UsageEvent, and a final StreamDone."""
@@ -439,7 +489,33 @@ class LLMProvider:
         )  # fmt: skip
         request = self._request(args, timeout)
         settings = self._settings(max_retries, fallbacks, tags)
-        return EventStream(drive(self, request, settings, stream_attempt))
+        if self._cache is None and cache is None:
+            return EventStream(drive(self, request, settings, stream_attempt))
+        from .cache.drive import cached_events
+
+        return EventStream(cached_events(self, request, settings, stream_attempt, cache))
+
+    # ------------------------------------------------------------------ batches
+
+    async def batch(
+        self, requests: Iterable[Mapping[str, Any]], *, tags: Mapping[str, str] | None = None
+    ) -> BatchJob:
+        """Submit requests as one provider batch, at the batch price (docs/batches.md).
+
+        Each request is a mapping of :meth:`complete`'s arguments with an optional
+        ``custom_id``; all are validated before anything is sent.
+
+        :raises BatchNotSupportedError: the provider's plugin has no batch API.
+        """
+        from .batch._submit import submit_batch
+
+        return await submit_batch(self, requests, tags)
+
+    def batch_job(self, batch_id: str) -> BatchJob:
+        """The job of a batch submitted earlier (by this process or before a restart)."""
+        from .batch._job import BatchJob
+
+        return BatchJob(self, batch_id)
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -1,20 +1,25 @@
 """A loopback server speaking the Anthropic Messages API.
 
 Endpoints: ``POST /v1/messages`` (JSON, or SSE with ``"stream": true``),
-``POST /v1/messages/count_tokens`` and ``GET /v1/models``. ``base_url`` is the bare
+``POST /v1/messages/count_tokens``, ``GET /v1/models`` and the Message Batches
+(``/v1/messages/batches``, see :mod:`._batches_anthropic`). ``base_url`` is the bare
 ``http://127.0.0.1:PORT``, as ``anthropic.AsyncAnthropic(base_url=...)`` expects.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from aiohttp import web
 
-from ._base import InvalidRequest, LoopbackServer, Route
+from ._base import REPLY_HEADER, InvalidRequest, LoopbackServer, Route
+from ._batches_anthropic import AnthropicBatches
+from ._count_tokens import count_body
+from ._prompt_cache import PromptCacheEmulator
 from ._script import Reply
-from ._turn import RAW_INPUT_MARK, Turn, estimate_input_tokens, usage_counts
+from ._turn import RAW_INPUT_MARK, Turn, usage_counts
 from ._wire import dumps, sse
 
 __all__ = ["AnthropicServer"]
@@ -66,6 +71,10 @@ def _usage(turn: Turn, output_tokens: int) -> dict[str, Any] | None:
         "input_tokens": turn.input_tokens,
         "cache_creation_input_tokens": turn.cache_write_tokens,
         "cache_read_input_tokens": turn.cache_read_tokens,
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": turn.cache_write_tokens - turn.cache_write_1h_tokens,
+            "ephemeral_1h_input_tokens": turn.cache_write_1h_tokens,
+        },
         "output_tokens": output_tokens,
     }
     if turn.reasoning_tokens:
@@ -96,7 +105,16 @@ class AnthropicServer(LoopbackServer):
             ("POST", "/v1/messages"): self._messages,
             ("POST", "/v1/messages/count_tokens"): self._count_tokens,
             ("GET", "/v1/models"): self._models,
+            **self.batches.routes(),
         }
+
+    @functools.cached_property
+    def batches(self) -> AnthropicBatches:
+        """The Message Batches of this server; ``batches.settings`` says how they behave."""
+        return AnthropicBatches(self)
+
+    def dynamic_route(self, method: str, path: str) -> Route | None:
+        return self.batches.dynamic_route(method, path)
 
     def is_auth_header(self, name: str, value: str, secret: str) -> bool:
         return (name == "x-api-key" and value == secret) or (
@@ -115,10 +133,19 @@ class AnthropicServer(LoopbackServer):
     async def _count_tokens(
         self, request: web.BaseRequest, body: dict[str, Any]
     ) -> web.StreamResponse:
+        """Counts by the documented rule of :mod:`._count_tokens`. Only an
+        ``x-loopback-reply`` header scripts it (an error status); queued replies are left to
+        the generation requests."""
         _check_headers(request)
         _require(body, "model", str)
         _require(body, "messages", list)
-        return self.json_response({"input_tokens": estimate_input_tokens(body)})
+        if REPLY_HEADER in request.headers:
+            reply = self.take_reply(request)
+            if reply.status != 200:
+                return self.error_response(
+                    reply.status, reply.error_message, reply=reply, headers=reply.response_headers()
+                )
+        return self.json_response({"input_tokens": count_body(body)})
 
     async def _models(self, _request: web.BaseRequest, _body: dict[str, Any]) -> web.StreamResponse:
         data = [
@@ -170,7 +197,13 @@ class AnthropicServer(LoopbackServer):
             for index, call in enumerate(turn.tool_calls)
         ]
 
+    @functools.cached_property
+    def prompt_cache(self) -> PromptCacheEmulator:
+        """The emulated prompt cache: ``cache_control`` blocks write, later requests read."""
+        return PromptCacheEmulator()
+
     def render_message(self, turn: Turn, serial: int, body: dict[str, Any]) -> bytes:
+        turn = self.prompt_cache.anthropic(turn, body)
         content: list[dict[str, Any]] = []
         if turn.thinking is not None:
             content.append(
@@ -209,6 +242,7 @@ class AnthropicServer(LoopbackServer):
         return rendered
 
     def render_events(self, turn: Turn, serial: int, body: dict[str, Any]) -> list[bytes]:
+        turn = self.prompt_cache.anthropic(turn, body)
         started: dict[str, Any] = {
             "id": self._message_id(turn, serial),
             "type": "message",

@@ -7,10 +7,11 @@ SDK; the first ``anthropic`` provider built does.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from orchestify_core.plugin import (
+    CatalogEntry,
     CompletionRequest,
     HealthStatus,
     LLMProvider,
@@ -19,15 +20,17 @@ from orchestify_core.plugin import (
     ModelPrice,
     ProviderContext,
     StreamEvent,
+    TokenCount,
     hookimpl,
 )
 
-from . import _models
+from . import _batch, _catalog, _models, _tokens
 from ._client import close_client, create_client
 from ._errors import raise_translated
 from ._options import ClaudeOptions, Decode
 from ._provider import ClaudeProvider
 from ._request import build_params
+from ._sdk_warnings import hide_sdk_deprecation
 from ._response import to_response
 from ._stream import stream_events
 from ._wire import response_from_body
@@ -35,13 +38,21 @@ from ._wire_stream import wire_stream_events
 
 if TYPE_CHECKING:
     import anthropic
+    from orchestify_core.plugin import BatchItem, BatchItemResult, BatchPricing, BatchStatus
 
 __all__ = [
+    "orchestify_batch_cancel",
+    "orchestify_batch_pricing",
+    "orchestify_batch_results",
+    "orchestify_batch_status",
+    "orchestify_batch_submit",
     "orchestify_capabilities",
     "orchestify_close_client",
     "orchestify_complete",
+    "orchestify_count_tokens",
     "orchestify_create_client",
     "orchestify_health_check",
+    "orchestify_model_catalog",
     "orchestify_options_class",
     "orchestify_pricing",
     "orchestify_provider_class",
@@ -53,6 +64,13 @@ __all__ = [
 @hookimpl
 def orchestify_options_class(provider_type: str) -> type[ClaudeOptions]:
     return ClaudeOptions
+
+
+@hookimpl
+def orchestify_model_catalog(
+    provider_type: str, models: Sequence[str] | None, lifecycle_only: bool
+) -> list[CatalogEntry]:
+    return _catalog.catalog(models, lifecycle_only)
 
 
 @hookimpl
@@ -86,9 +104,17 @@ def orchestify_pricing(provider: ProviderContext, model: str) -> ModelPrice | No
 
 
 @hookimpl
+def orchestify_count_tokens(
+    provider: ProviderContext, request: CompletionRequest, offline: bool
+) -> Awaitable[TokenCount]:
+    return _tokens.count_tokens(provider, request, offline)
+
+
+@hookimpl
 def orchestify_complete(
     provider: ProviderContext, request: CompletionRequest
 ) -> Awaitable[LLMResponse]:
+    hide_sdk_deprecation(request.model)
     options: ClaudeOptions = provider.options
     if options.decode is Decode.SDK:
         return _complete_sdk(provider.client, request, options)
@@ -130,6 +156,7 @@ async def _complete_sdk(
 def orchestify_stream(
     provider: ProviderContext, request: CompletionRequest
 ) -> AsyncIterator[StreamEvent]:
+    hide_sdk_deprecation(request.model)
     options: ClaudeOptions = provider.options
     if options.decode is Decode.SDK:
         return stream_events(provider.client, request, options)
@@ -150,3 +177,35 @@ async def _health_check(client: anthropic.AsyncAnthropic) -> HealthStatus:
         raise_translated(exc)
     listed = ", ".join(model.id for model in page.data) or "no models"
     return HealthStatus(ok=True, detail=f"models endpoint answered ({listed})")
+
+
+# Message Batches: the work is in _batch.py.
+
+
+@hookimpl
+def orchestify_batch_submit(
+    provider: ProviderContext, items: Sequence[BatchItem]
+) -> Awaitable[BatchStatus]:
+    return _batch.submit(provider.client, items, provider.options, provider.provider_id)
+
+
+@hookimpl
+def orchestify_batch_status(provider: ProviderContext, batch_id: str) -> Awaitable[BatchStatus]:
+    return _batch.status(provider.client, batch_id, provider.provider_id)
+
+
+@hookimpl
+def orchestify_batch_results(
+    provider: ProviderContext, batch_id: str
+) -> AsyncIterator[BatchItemResult]:
+    return _batch.results(provider.client, batch_id)
+
+
+@hookimpl
+def orchestify_batch_cancel(provider: ProviderContext, batch_id: str) -> Awaitable[BatchStatus]:
+    return _batch.cancel(provider.client, batch_id, provider.provider_id)
+
+
+@hookimpl
+def orchestify_batch_pricing(provider: ProviderContext, model: str) -> BatchPricing:
+    return _batch.batch_pricing(model)
