@@ -148,6 +148,9 @@ def converter() -> cattrs.Converter:
         return AgentsConfig(conv.structure(value, dict[str, AgentConfig]))
 
     conv.register_structure_hook(ProvidersConfig, structure_providers)
+    from ._config_cache import register_cache_hooks
+
+    register_cache_hooks(conv)
     conv.register_structure_hook(AgentsConfig, structure_agents)
     conv.register_unstructure_hook(
         ProvidersConfig, lambda c: {k: conv.unstructure(v) for k, v in c.providers.items()}

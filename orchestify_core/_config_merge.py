@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._config_cache import CACHE_SECTIONS
 from ._config_fleet import FLEET_SECTIONS
 from ._config_ledger import SINGLE_SECTIONS, merge_single_section
 from ._config_problems import Problems
@@ -11,7 +12,7 @@ from ._paths import Location, Path
 
 __all__ = ["merge_documents"]
 
-SECTIONS = ("providers", "agents", "ledger", "budgets", *FLEET_SECTIONS)
+SECTIONS = ("providers", "agents", "ledger", "budgets", *FLEET_SECTIONS, *CACHE_SECTIONS)
 
 
 def merge_documents(
@@ -39,7 +40,7 @@ def merge_documents(
                 continue
             if entries is None:
                 continue
-            if section in SINGLE_SECTIONS or section in FLEET_SECTIONS:
+            if section in (*SINGLE_SECTIONS, *FLEET_SECTIONS, *CACHE_SECTIONS):
                 merge_single_section(section, entries, merged, doc_locations, locations,
                                      problems.add)  # fmt: skip
                 continue

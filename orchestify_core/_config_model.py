@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from ._config_cache import CacheConfig, ProviderCacheConfig
 from ._config_fleet import FleetConfig, RateLimitConfig
 from ._config_ledger import BudgetConfig, LedgerConfig
 from ._config_secrets import mask_values
@@ -77,6 +78,7 @@ class PriceConfig:
     output: Decimal
     cache_read: Decimal | None = None
     cache_write: Decimal | None = None
+    cache_write_1h: Decimal | None = None
 
     def to_model_price(self) -> ModelPrice:
         return ModelPrice(
@@ -85,6 +87,7 @@ class PriceConfig:
             cache_read_per_mtok=self.cache_read,
             cache_write_per_mtok=self.cache_write,
             source="config",
+            cache_write_1h_per_mtok=self.cache_write_1h,
         )
 
 
@@ -133,6 +136,8 @@ class ProviderConfig:
         fallbacks: Provider ids to fail over to, in order, when this one fails.
         circuit_breaker: Breaker settings; None disables it.
         rate_limits: Client-side rate limits; None: none (see docs/fleet.md).
+        cache: Whether calls use the response cache (``true``, or a mapping; see
+            docs/cache.md); None: not unless a call asks.
         prices: Price overrides per model id.
         thinking_budget: Default budget of thinking tokens when thinking is on.
         organization: OpenAI organization id.
@@ -161,6 +166,7 @@ class ProviderConfig:
     headers: Mapping[str, str] = attrs.field(factory=dict)
     options: Mapping[str, Any] = attrs.field(factory=dict)
     rate_limits: RateLimitConfig | None = None
+    cache: ProviderCacheConfig | None = None
     _origin: ProviderOrigin | None = attrs.field(
         default=None, eq=False, repr=False, alias="_origin", kw_only=True
     )
@@ -220,6 +226,7 @@ class AgentConfig:
         thinking: Whether the agent's calls think by default.
         system: A system prompt the agent's calls start with.
         tags: Tags recorded in the usage ledger with each of the agent's calls.
+        cache: Whether the agent's calls use the response cache (None: the provider's).
     """
 
     provider: str
@@ -229,6 +236,7 @@ class AgentConfig:
     thinking: bool | None = None
     system: str | None = None
     tags: Mapping[str, str] = attrs.field(factory=dict)
+    cache: bool | None = None
 
 
 @attrs.frozen
@@ -248,3 +256,4 @@ class OrchestifyConfig:
     budgets: Mapping[str, BudgetConfig] = attrs.field(factory=dict)
     fleet: FleetConfig | None = None
     plugins: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
+    cache: CacheConfig | None = None

@@ -25,6 +25,8 @@ class UsageTotals:
         calls: Completed attempts.
         attempts: Every attempt (failed, cancelled and truncated ones included).
         unpriced_attempts: Attempts with no known price (not in ``cost``).
+        cache_hits: Calls served from the response cache (attempts with no cost).
+        saved: What the cache hits' answers cost when they were made (USD).
     """
 
     input_tokens: int = 0
@@ -37,6 +39,8 @@ class UsageTotals:
     attempts: int = 0
     unpriced_attempts: int = 0
     estimated_attempts: int = 0
+    cache_hits: int = 0
+    saved: Decimal = Decimal(0)
 
     def add(self, row: AttemptRow) -> None:
         self.input_tokens += row.input_tokens
@@ -51,10 +55,14 @@ class UsageTotals:
             self.unpriced_attempts += 1
         else:
             self.cost += row.cost
+        if row.outcome == "cache_hit":
+            self.cache_hits += 1
+            self.saved += row.saved or 0
 
     def to_dict(self) -> dict[str, object]:
         data = attrs.asdict(self)
         data["cost"] = str(self.cost)
+        data["saved"] = str(self.saved)
         return data
 
 

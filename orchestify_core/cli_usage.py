@@ -107,10 +107,12 @@ async def _usage(ledger: Any, args: argparse.Namespace) -> int:
     if args.json:
         write_json(sys.stdout, data)
         return 0
-    columns = ["group", "calls", "attempts", "input", "output", "cost_usd", "unpriced"]
+    columns = ["group", "calls", "attempts", "input", "output", "cost_usd", "unpriced",
+               "cache_hits", "saved_usd"]  # fmt: skip
     table(sys.stdout, columns, [
         {"group": name, "calls": t.calls, "attempts": t.attempts, "input": t.input_tokens,
-         "output": t.output_tokens, "cost_usd": t.cost, "unpriced": t.unpriced_attempts}
+         "output": t.output_tokens, "cost_usd": t.cost, "unpriced": t.unpriced_attempts,
+         "cache_hits": t.cache_hits, "saved_usd": t.saved}
         for name, t in groups.items()
     ])  # fmt: skip
     return 0

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from ._config_cache import check_cache, structure_cache_section
 from ._config_check import check, warn_insecure
 from ._config_convert import all_errors, converter, first_error
 from ._config_fleet import check_fleet, structure_fleet_sections
@@ -105,6 +106,7 @@ def parse_config(
     check_ledger(config.ledger, config.budgets, set(tree.get("providers", {})),
                  config.agents.agents, problems.add)  # fmt: skip
     check_fleet(config, problems.add)
+    check_cache(config, problems.add, tree.get("cache") is not None)
     if check_type is not None:  # read from the document: an entry with other problems too
         for pid, entry in tree.get("providers", {}).items():
             kind = entry.get("type") if isinstance(entry, dict) else None
@@ -131,9 +133,10 @@ def _structure(tree: dict[str, dict[str, Any]], problems: Problems) -> Orchestif
                     problems.add((section, name, *path), reason)
     ledger, budgets = structure_ledger_sections(tree, problems.add)
     fleet, plugins = structure_fleet_sections(tree, problems.add)
+    cache = structure_cache_section(tree, problems.add)
     return OrchestifyConfig(
         ProvidersConfig(sections["providers"]), AgentsConfig(sections["agents"]), ledger, budgets,
-        fleet, plugins,
+        fleet, plugins, cache,
     )  # fmt: skip
 
 

@@ -397,6 +397,9 @@ class LLMResponse:
         model: str,
         usage: Usage,
         finish_reason: str,
+        cached: Served from the response cache: no provider was called, ``cost_usd`` is 0
+            and the token counts are those of the stored answer (see docs/cache.md).
+        cache_write_1h_tokens: How many of the cache writes were for an hour (Anthropic).
         raw_finish_reason: str | None = None,
         raw_response: Any = None,
     ) -> LLMResponse:
@@ -416,6 +419,8 @@ class LLMResponse:
             reasoning_tokens=usage.reasoning_tokens,
             usage_estimated=usage.estimated,
         )
+    cache_write_1h_tokens: int = 0
+    cached: bool = False
 
     @property
     def tool_calls(self) -> list[ToolCall]:

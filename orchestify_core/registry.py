@@ -24,6 +24,7 @@ from .provider import LLMProvider
 from .usage import TokenUsage
 
 if TYPE_CHECKING:
+    from .cache import ResponseCache
     from .ledger import Ledger
     from .store.fleet import RedisFleetStore
 
@@ -110,6 +111,7 @@ class ProviderRegistry:
         self._agents = agents or AgentsConfig()
         self._ledger: Ledger | None = None
         self._fleet: RedisFleetStore | None = None
+        self._cache: ResponseCache | None = None
 
     @property
     def plugin_manager(self) -> pluggy.PluginManager:
@@ -171,6 +173,10 @@ class ProviderRegistry:
             from ._fleet import wire_fleet
 
             registry._fleet = wire_fleet(whole, built)
+            if whole.cache is not None:
+                from .cache.core import wire_cache
+
+                registry._cache = wire_cache(whole, built)
         if validate_connectivity:
             _check_connectivity_now(registry)
         return registry
@@ -222,6 +228,7 @@ class ProviderRegistry:
             system=agent.system,
             agent=agent_id,
             tags=agent.tags,
+            cache=agent.cache,
         )
 
     def list_providers(self) -> list[str]:
@@ -260,6 +267,11 @@ class ProviderRegistry:
         """The usage ledger of the config's ``ledger:`` / ``budgets:`` (None without them)."""
         return self._ledger
 
+    @property
+    def cache(self) -> ResponseCache | None:
+        """The response cache of the config's ``cache:`` section (None without one)."""
+        return self._cache
+
     def reset_all_usage(self) -> None:
         for provider in self._providers.values():
             provider.reset_usage()
@@ -284,6 +296,8 @@ class ProviderRegistry:
         await asyncio.gather(*(p.aclose() for p in self._providers.values()))
         if self._ledger is not None:
             await self._ledger.aclose()
+        if self._cache is not None:
+            await self._cache.aclose()
         if self._fleet is not None:  # the shared limiters' and breakers' updates, then Redis
             gates = [p._gate for p in self._providers.values() if p._gate is not None]
             await asyncio.gather(*(gate.aclose() for gate in gates))

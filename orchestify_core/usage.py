@@ -28,6 +28,8 @@ class Outcome(enum.StrEnum):
     ERROR = "error"  # failed before any content reached the caller
     TRUNCATED = "truncated"  # a stream failed after content reached the caller
     CANCELLED = "cancelled"  # the caller cancelled, or stopped reading a stream
+    CACHE_HIT = "cache_hit"  # served from the response cache: no provider was called
+    EXPIRED = "expired"  # a batch item the provider did not run before the batch expired
 
 
 @attrs.frozen
@@ -38,6 +40,7 @@ class Attempt:
         usage: Its tokens; ``usage.estimated`` says whether they were estimated.
         cost: Its cost in USD, or None when the model is unpriced.
         error: ``ExceptionClass: message`` for a failed attempt.
+        saved: For a cache hit, what the stored answer cost when it was made.
     """
 
     provider_id: str
@@ -47,6 +50,7 @@ class Attempt:
     cost: Decimal | None
     latency_s: float
     error: str | None = None
+    saved: Decimal | None = None
 
 
 @attrs.frozen
@@ -66,6 +70,9 @@ class TokenUsage:
         outcomes: Attempts per :class:`Outcome` value.
         unpriced_attempts: Attempts whose model has no known price (not in ``cost``).
         estimated_attempts: Attempts whose tokens were estimated, not reported.
+        cache_hits: Calls served from the response cache (no tokens, cost 0; in
+            ``outcomes["cache_hit"]`` too).
+        saved_cost: What the cache hits' answers cost when they were made (USD).
     """
 
     total_input: int = 0
@@ -80,6 +87,8 @@ class TokenUsage:
     outcomes: Mapping[str, int] = attrs.field(factory=dict)
     unpriced_attempts: int = 0
     estimated_attempts: int = 0
+    cache_hits: int = 0
+    saved_cost: Decimal = _ZERO
 
     def __add__(self, other: TokenUsage) -> TokenUsage:
         outcomes = dict(self.outcomes)
@@ -99,6 +108,8 @@ class TokenUsage:
             outcomes=outcomes,
             unpriced_attempts=self.unpriced_attempts + other.unpriced_attempts,
             estimated_attempts=self.estimated_attempts + other.estimated_attempts,
+            cache_hits=self.cache_hits + other.cache_hits,
+            saved_cost=self.saved_cost + other.saved_cost,
         )
 
 
@@ -112,11 +123,13 @@ class UsageLedger:
         "_completed",
         "_cost",
         "_estimated",
+        "_hits",
         "_input",
         "_lock",
         "_outcomes",
         "_output",
         "_reasoning",
+        "_saved",
         "_unpriced",
     )
 
@@ -130,6 +143,8 @@ class UsageLedger:
         self._unpriced = self._estimated = 0
         self._cost = _ZERO
         self._outcomes: dict[str, int] = {}
+        self._hits = 0
+        self._saved = _ZERO
 
     def record(self, attempt: Attempt) -> None:
         """Add one attempt to the totals."""
@@ -154,6 +169,15 @@ class UsageLedger:
             if usage.estimated:
                 self._estimated += 1
 
+    def add_hit(self, saved: Decimal | None) -> None:
+        """Add a cache hit: an attempt with no tokens and no cost, and what it saved."""
+        with self._lock:
+            self._attempts += 1
+            self._outcomes[Outcome.CACHE_HIT] = self._outcomes.get(Outcome.CACHE_HIT, 0) + 1
+            self._hits += 1
+            if saved is not None:
+                self._saved += saved
+
     def snapshot(self) -> TokenUsage:
         """The totals so far."""
         with self._lock:
@@ -170,6 +194,8 @@ class UsageLedger:
                 outcomes={str(k): v for k, v in self._outcomes.items()},
                 unpriced_attempts=self._unpriced,
                 estimated_attempts=self._estimated,
+                cache_hits=self._hits,
+                saved_cost=self._saved,
             )
 
     def reset(self) -> None:

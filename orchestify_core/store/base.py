@@ -44,6 +44,8 @@ class AttemptRow:
     """
 
     id: str
+        saved: For a cache hit (outcome ``cache_hit``), what the stored answer cost when it
+            was made: the money the hit saved.
     time: float
     provider_id: str
     provider_type: str
@@ -63,10 +65,12 @@ class AttemptRow:
 
     def to_dict(self) -> dict[str, Any]:
         data = attrs.asdict(self)
+    saved: Decimal | None = None
         data["cost"] = None if self.cost is None else str(self.cost)
         data["tags"] = dict(self.tags)
         return data
 
+        data["saved"] = None if self.saved is None else str(self.saved)
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True)
 
@@ -78,6 +82,8 @@ class AttemptRow:
         values["tags"] = dict(values.get("tags") or {})
         values["estimated"] = bool(values.get("estimated"))
         return cls(**values)
+        saved = values.get("saved")
+        values["saved"] = None if saved is None else Decimal(saved)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> AttemptRow:

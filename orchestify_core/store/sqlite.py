@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS attempts (
     input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
     cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL,
     reasoning_tokens INTEGER NOT NULL, cost TEXT, estimated INTEGER NOT NULL,
-    tags TEXT NOT NULL, latency_s REAL NOT NULL, error TEXT
+    tags TEXT NOT NULL, latency_s REAL NOT NULL, error TEXT, saved TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_time ON attempts (time);
 CREATE TABLE IF NOT EXISTS spend (
@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS alerts (
 _COLUMNS = (
     "id", "time", "provider_id", "provider_type", "agent", "model", "outcome",
     "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
-    "reasoning_tokens", "cost", "estimated", "tags", "latency_s", "error",
+    "reasoning_tokens", "cost", "estimated", "tags", "latency_s", "error", "saved",
 )  # fmt: skip
 _INSERT = (
     f"INSERT OR IGNORE INTO attempts ({', '.join(_COLUMNS)}) "
@@ -78,6 +78,7 @@ def _row_values(row: AttemptRow) -> tuple[Any, ...]:
         json.dumps(dict(row.tags), sort_keys=True), row.latency_s, row.error,
     )  # fmt: skip
 
+        None if row.saved is None else str(row.saved),
 
 def _row(values: Sequence[Any]) -> AttemptRow:
     data = dict(zip(_COLUMNS, values, strict=True))
@@ -86,9 +87,17 @@ def _row(values: Sequence[Any]) -> AttemptRow:
     data["estimated"] = bool(data["estimated"])
     return AttemptRow(**data)
 
+    data["saved"] = None if data["saved"] is None else Decimal(data["saved"])
 
 class SQLiteStore(LedgerStore):
     """A ledger in one SQLite file (created with its directory on first use)."""
+def _add_saved_column(connection: sqlite3.Connection) -> None:
+    """A ledger file made before cache hits were recorded gets their ``saved`` column."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(attempts)")}
+    if "saved" not in columns:
+        connection.execute("ALTER TABLE attempts ADD COLUMN saved TEXT")
+
+
 
     name = "sqlite"
 
@@ -122,6 +131,7 @@ class SQLiteStore(LedgerStore):
             connection.execute(f"PRAGMA synchronous={'FULL' if self.fsync else 'NORMAL'}")
             connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
             connection.executescript(_SCHEMA)
+            _add_saved_column(connection)
             self._connection = connection
         return self._connection
 

@@ -1,0 +1,153 @@
+"""The SQLite cache store: one file (WAL), shared by the processes of one machine, kept
+across restarts; the embedded default for a persistent cache.
+
+The connection lives in one worker thread per store, so the event loop never waits on the
+file. Past ``max_bytes`` the oldest entries are deleted; expired ones go with them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from .base import CacheStore, CacheStoreError
+
+__all__ = ["SQLiteCacheStore", "default_path"]
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    key TEXT PRIMARY KEY, value BLOB NOT NULL, size INTEGER NOT NULL,
+    stored REAL NOT NULL, expires REAL
+);
+CREATE INDEX IF NOT EXISTS entries_stored ON entries (stored);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+"""
+
+
+def default_path() -> Path:
+    """``$XDG_CACHE_HOME/orchestify/cache.sqlite3`` (``~/.cache`` when unset)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "orchestify" / "cache.sqlite3"
+
+
+class SQLiteCacheStore(CacheStore):
+    """Entries in one SQLite file (created with its directory on first use)."""
+
+    name = "sqlite"
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *,
+                 max_bytes: int = 256 * 1024 * 1024, timeout: float = 5.0) -> None:  # fmt: skip
+        self.path = Path(path) if path is not None else default_path()
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="orchestify-cache-sqlite")
+        self._connection: sqlite3.Connection | None = None
+        self._salt: bytes | None = None
+
+    def describe(self) -> str:
+        return f"sqlite {self.path}"
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(
+                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+            connection.executescript(_SCHEMA)
+            self._connection = connection
+        return self._connection
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        def job() -> T:
+            return work(self._connect())
+
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, job)
+        except sqlite3.Error as exc:
+            raise CacheStoreError(f"cache {self.describe()}: {type(exc).__name__}: {exc}") from exc
+
+    async def get(self, key: str) -> bytes | None:
+        def work(connection: sqlite3.Connection) -> bytes | None:
+            row = connection.execute(
+                "SELECT value FROM entries WHERE key = ? AND (expires IS NULL OR expires > ?)",
+                (key, time.time()),
+            ).fetchone()
+            return None if row is None else bytes(row[0])
+
+        return await self._run(work)
+
+    async def put(self, key: str, value: bytes, ttl: float | None) -> None:
+        size = len(value) + len(key)
+        if size > self.max_bytes:
+            return
+        now = time.time()
+        expires = None if ttl is None else now + ttl
+
+        def work(connection: sqlite3.Connection) -> None:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.execute(
+                    "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
+                    (key, value, size, now, expires),
+                )
+                self._evict(connection, now)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+        await self._run(work)
+
+    def _evict(self, connection: sqlite3.Connection, now: float) -> None:
+        connection.execute("DELETE FROM entries WHERE expires IS NOT NULL AND expires <= ?", (now,))
+        total = connection.execute("SELECT COALESCE(SUM(size), 0) FROM entries").fetchone()[0]
+        if total <= self.max_bytes:
+            return
+        over = total - self.max_bytes
+        cursor = connection.execute("SELECT key, size FROM entries ORDER BY stored, key")
+        doomed: list[tuple[str]] = []
+        for key, size in cursor:
+            doomed.append((key,))
+            over -= size
+            if over <= 0:
+                break
+        connection.executemany("DELETE FROM entries WHERE key = ?", doomed)
+
+    async def salt(self) -> bytes:
+        if self._salt is None:
+
+            def work(connection: sqlite3.Connection) -> bytes:
+                connection.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (os.urandom(16),)
+                )
+                row = connection.execute("SELECT value FROM meta WHERE name = 'salt'").fetchone()
+                return bytes(row[0])
+
+            self._salt = await self._run(work)
+        return self._salt
+
+    async def clear(self) -> None:
+        def work(connection: sqlite3.Connection) -> None:
+            connection.execute("DELETE FROM entries")
+
+        await self._run(work)
+
+    async def aclose(self) -> None:
+        def close() -> None:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+        await asyncio.get_running_loop().run_in_executor(self._executor, close)
+        self._executor.shutdown(wait=False)
