@@ -18,8 +18,11 @@ Batch prices: ``price_for(..., batch=True)`` reads the model's ``processing: bat
 variant (Anthropic's Message Batches, OpenAI's Batch API), and is None when the model has
 none in force.
 
-Not modelled: ``speed="fast"`` and service-tier price variants, 1-hour cache writes (priced as
-5-minute ones) and server-tool fees such as web searches.
+One-hour cache writes (Anthropic's ``cache_write_1h_mtok``) are priced at their own rate,
+``ModelPrice.cache_write_1h_per_mtok``.
+
+Not modelled: ``speed="fast"`` and service-tier price variants and server-tool fees such as
+web searches.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TieredModelPrice", "context_window", "find_model", "price_for", "snapshot_version"]
 
-_KEYS = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok")
+_KEYS = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok", "cache_write_1h_mtok")
 
 
 @attrs.frozen
@@ -116,7 +119,7 @@ def _rate(value: Decimal | TieredPrices | None, threshold: int | None) -> Decima
 
 def _flat(prices: GenaiPrice, threshold: int | None, source: str) -> ModelPrice | None:
     rates = [_rate(getattr(prices, key, None), threshold) for key in _KEYS]
-    input_rate, output_rate, cache_read_rate, cache_write_rate = rates
+    input_rate, output_rate, cache_read_rate, cache_write_rate, write_1h_rate = rates
     if input_rate is None or output_rate is None:
         return None
     return ModelPrice(
@@ -125,6 +128,7 @@ def _flat(prices: GenaiPrice, threshold: int | None, source: str) -> ModelPrice 
         cache_read_per_mtok=cache_read_rate,
         cache_write_per_mtok=cache_write_rate,
         source=source,
+        cache_write_1h_per_mtok=write_1h_rate,
     )
 
 
@@ -180,5 +184,6 @@ def price_for(
         cache_read_per_mtok=base.cache_read_per_mtok,
         cache_write_per_mtok=base.cache_write_per_mtok,
         source=source,
+        cache_write_1h_per_mtok=base.cache_write_1h_per_mtok,
         tiers=tuple(bands),
     )

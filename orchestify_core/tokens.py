@@ -2,8 +2,9 @@
 
 Token counting convention: ``input_tokens`` is every token the model read, *including*
 cache reads and cache writes (OpenAI's ``prompt_tokens`` convention); ``cache_read_tokens``
-and ``cache_write_tokens`` say how many of them were cache hits or cache writes. Reasoning
-tokens are part of ``output_tokens``.
+and ``cache_write_tokens`` say how many of them were cache hits or cache writes, and
+``cache_write_1h_tokens`` how many of the writes were for an hour (Anthropic prices them
+apart). Reasoning tokens are part of ``output_tokens``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _COUNTS = (
     "cache_read_tokens",
     "cache_write_tokens",
     "reasoning_tokens",
+    "cache_write_1h_tokens",
 )
 
 
@@ -60,12 +62,18 @@ class Usage:
     cache_write_tokens: int = 0
     reasoning_tokens: int = 0
     estimated: bool = False
+    cache_write_1h_tokens: int = 0
 
     def __attrs_post_init__(self) -> None:
         for name in _COUNTS:
             value = getattr(self, name)
             if type(value) is not int or not 0 <= value <= MAX_TOKENS:
                 object.__setattr__(self, name, _count(value, name))
+        if self.cache_write_1h_tokens > self.cache_write_tokens:
+            raise ValueError(
+                f"usage cache_write_1h_tokens ({self.cache_write_1h_tokens}) cannot be more "
+                f"than cache_write_tokens ({self.cache_write_tokens})"
+            )
 
     @property
     def total_tokens(self) -> int:
@@ -76,7 +84,8 @@ class Usage:
 class ModelPrice:
     """Prices in USD per million tokens, and where they came from.
 
-    Cache prices default to the input price when the source gives none.
+    Cache prices default to the input price when the source gives none; the price of
+    one-hour cache writes (Anthropic's) defaults to that of the other cache writes.
 
     Attributes:
         source: Where the price came from, e.g. ``config``, ``genai-prices 0.2.3``.
@@ -91,28 +100,35 @@ class ModelPrice:
         default=None, converter=attrs.converters.optional(Decimal)
     )
     source: str = ""
-    # Per-token rates (input, cache read, cache write, output), worked out once.
+    cache_write_1h_per_mtok: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(Decimal), kw_only=True
+    )
+    # Per-token rates (input, cache read, cache write, output, 1h cache write), worked out once.
     _rates: tuple[Decimal, ...] = attrs.field(init=False, default=(), repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         cache_read = self.cache_read_per_mtok
         cache_write = self.cache_write_per_mtok
+        write = self.input_per_mtok if cache_write is None else cache_write
+        write_1h = self.cache_write_1h_per_mtok
         rates = (
             self.input_per_mtok,
             self.input_per_mtok if cache_read is None else cache_read,
-            self.input_per_mtok if cache_write is None else cache_write,
+            write,
             self.output_per_mtok,
+            write if write_1h is None else write_1h,
         )
         object.__setattr__(self, "_rates", tuple(rate / _MILLION for rate in rates))
 
     def cost(self, usage: Usage) -> Decimal:
         """The exact cost of ``usage`` in USD."""
-        input_rate, cache_read_rate, cache_write_rate, output_rate = self._rates
+        input_rate, cache_read_rate, cache_write_rate, output_rate, write_1h_rate = self._rates
         cache_read, cache_write = usage.cache_read_tokens, usage.cache_write_tokens
         uncached = max(usage.input_tokens - cache_read - cache_write, 0)
         total = uncached * input_rate + usage.output_tokens * output_rate
         if cache_read:
             total += cache_read * cache_read_rate
         if cache_write:
-            total += cache_write * cache_write_rate
+            write_1h = usage.cache_write_1h_tokens
+            total += (cache_write - write_1h) * cache_write_rate + write_1h * write_1h_rate
         return total

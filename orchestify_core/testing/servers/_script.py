@@ -108,6 +108,10 @@ class Reply:
     counts the *uncached* prompt tokens, as Anthropic reports them; the OpenAI server
     reports ``prompt_tokens = input_tokens + cache_read_tokens + cache_write_tokens`` and
     ``cached_tokens = cache_read_tokens``, which is how OpenAI counts the same prompt.
+    ``cache_write_1h_tokens`` is the part of ``cache_write_tokens`` written for an hour
+    (Anthropic's ``cache_creation.ephemeral_1h_input_tokens``). With no cache counts
+    scripted, a request's prompt-cache marks (or OpenAI ``prompt_cache_key``) make the
+    server report writes and reads itself (see ``_prompt_cache``).
     ``output_tokens`` includes ``reasoning_tokens``.
 
     ``stop_reason`` may be given in either provider's vocabulary (``end_turn``/``stop``,
@@ -171,6 +175,7 @@ class Reply:
     output_tokens: int | None = attrs.field(default=None, validator=_non_negative)
     cache_read_tokens: int = attrs.field(default=0, validator=_non_negative)
     cache_write_tokens: int = attrs.field(default=0, validator=_non_negative)
+    cache_write_1h_tokens: int = attrs.field(default=0, validator=_non_negative)
     reasoning_tokens: int = attrs.field(default=0, validator=_non_negative)
     stop_reason: str | None = None
     stop_sequence: str | None = None

@@ -69,6 +69,7 @@ class Turn:
     usage_fault: str | None = None
     same_tool_index: bool = False
     invalid_utf8: bool = False
+    cache_write_1h_tokens: int = 0
 
     @property
     def raw_arguments(self) -> tuple[str | None, ...]:
@@ -226,4 +227,5 @@ def resolve(reply: Reply, body: Mapping[str, Any]) -> Turn:
         usage_fault=reply.usage_fault,
         same_tool_index=reply.same_tool_index,
         invalid_utf8=reply.invalid_utf8,
+        cache_write_1h_tokens=reply.cache_write_1h_tokens,
     )

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from orchestify_core.plugin import (
+    CacheMark,
     ContentPart,
     ImagePart,
     LLMMessage,
@@ -48,8 +49,8 @@ def _image_block(image: ImagePart) -> Block:
     return {"type": "image", "source": source}
 
 
-def content_block(part: ContentPart) -> Block | None:
-    """One content part as an Anthropic content block (None: nothing to send)."""
+def _plain_block(part: ContentPart) -> Block | None:
+    """One content part as an Anthropic content block, without its mark."""
     if isinstance(part, TextPart):
         return {"type": "text", "text": part.text} if part.text else None
     if isinstance(part, ImagePart):
@@ -72,6 +73,16 @@ def content_block(part: ContentPart) -> Block | None:
     if isinstance(part, RedactedThinkingPart):
         return {"type": "redacted_thinking", "data": part.data}
     raise RequestValidationError(f"cannot send a {type(part).__name__} to Anthropic")
+
+
+def content_block(part: ContentPart) -> Block | None:
+    """One content part as an Anthropic content block (None: nothing to send), with its
+    prompt-cache mark as ``cache_control``."""
+    block = _plain_block(part)
+    mark: CacheMark | None = getattr(part, "cache", None)
+    if block is not None and mark is not None:
+        block["cache_control"] = mark.to_anthropic()
+    return block
 
 
 def convert_messages(messages: Sequence[LLMMessage]) -> list[Block]:
@@ -109,6 +120,8 @@ def tool_param(tool: ToolDefinition) -> Block:
     param: Block = {"name": tool.name, "input_schema": dict(tool.input_schema)}
     if tool.description:
         param["description"] = tool.description
+    if tool.cache is not None:
+        param["cache_control"] = tool.cache.to_anthropic()
     return param
 
 

@@ -11,6 +11,8 @@ import enum
 
 import attrs
 
+from orchestify_core.plugin import PromptCacheMode, PromptCacheTTL
+
 __all__ = ["ClaudeOptions", "Decode"]
 
 
@@ -37,9 +39,20 @@ class ClaudeOptions:
             version the SDK speaks has no sampling parameters, so it is not sent by
             default; set this for an endpoint that still takes it.
         decode: ``fast`` (the default) or ``sdk``; see :class:`Decode`.
+        prompt_cache: ``auto`` places prompt-cache breakpoints on the stable prefix of
+            every request (the last tool, the system prompt, the earlier turns); ``off``
+            (the default) sends only the marks the caller put. A call's
+            ``extra={"prompt_cache": ...}`` wins.
+        prompt_cache_ttl: The TTL of the automatic breakpoints: ``5m`` (default) or ``1h``.
     """
 
     send_temperature: bool = attrs.field(
         default=False, validator=attrs.validators.instance_of(bool)
     )
     decode: Decode = attrs.field(default=Decode.FAST, converter=Decode)
+    prompt_cache: PromptCacheMode = attrs.field(
+        default=PromptCacheMode.OFF, converter=PromptCacheMode
+    )
+    prompt_cache_ttl: PromptCacheTTL = attrs.field(
+        default=PromptCacheTTL.FIVE_MINUTES, converter=PromptCacheTTL
+    )

@@ -11,11 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from orchestify_core.plugin import CompletionRequest, RequestValidationError, thinking_budget
+from orchestify_core.plugin import (
+    CompletionRequest,
+    RequestValidationError,
+    prepare_prompt_cache,
+    thinking_budget,
+)
 
 from ._messages import Block, convert_messages, tool_choice_param, tool_param
 from ._models import ADAPTIVE_THINKING_FAMILIES, family_of
 from ._options import ClaudeOptions
+from ._prompt_cache import system_param
 
 __all__ = ["build_params", "thinking_config"]
 
@@ -45,14 +51,17 @@ def build_params(request: CompletionRequest, options: ClaudeOptions) -> dict[str
     ``options.send_temperature`` it is sent anyway (in the JSON body), except when
     thinking, which requires the default. ``request.extra`` is merged last:
     ``extra_headers``, ``extra_query`` and ``extra_body`` go to the SDK, any other key into
-    the JSON body, where it wins over what this function computed.
+    the JSON body, where it wins over what this function computed. Prompt-cache marks (the
+    caller's, and the automatic policy's: ``options.prompt_cache`` or the call's
+    ``extra["prompt_cache"]``) become ``cache_control`` (see :mod:`._prompt_cache`).
     """
+    request = prepare_prompt_cache(request, options.prompt_cache, options.prompt_cache_ttl)
     params: dict[str, Any] = {
         "model": request.model,
         "max_tokens": request.max_tokens,
         "messages": convert_messages(request.messages),
     }
-    system = request.system
+    system = system_param(request)
     if system:
         params["system"] = system
     if request.tools:

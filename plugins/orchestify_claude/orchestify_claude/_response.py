@@ -24,6 +24,8 @@ from orchestify_core.plugin import (
     Usage,
 )
 
+from ._prompt_cache import hour_writes
+
 if TYPE_CHECKING:
     from anthropic.types import ContentBlock, Message
 
@@ -88,6 +90,7 @@ def usage_of(usage: _UsageLike, previous: Usage | None = None) -> Usage:
         cache_read_tokens=cache_read,
         cache_write_tokens=cache_write,
         reasoning_tokens=reasoning if isinstance(reasoning, int) else base.reasoning_tokens,
+        cache_write_1h_tokens=hour_writes(usage, base.cache_write_1h_tokens),
     )
 
 

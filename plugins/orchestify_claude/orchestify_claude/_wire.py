@@ -23,6 +23,7 @@ from orchestify_core.plugin import (
 )
 from orchestify_core.plugin import json_loads as loads
 
+from ._prompt_cache import hour_writes
 from ._response import finish_reason, tool_call
 
 __all__ = ["decode_message", "response_from_body", "usage_from_wire"]
@@ -48,6 +49,7 @@ def usage_from_wire(usage: Any, previous: Usage | None = None) -> Usage:
         cache_read_tokens=cache_read,
         cache_write_tokens=cache_write,
         reasoning_tokens=reasoning if isinstance(reasoning, int) else base.reasoning_tokens,
+        cache_write_1h_tokens=hour_writes(usage, base.cache_write_1h_tokens),
     )
 
 
