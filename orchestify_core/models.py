@@ -20,11 +20,13 @@ from typing import Any, Literal
 
 import attrs
 
+from .cache_mark import CacheMark, coerce_mark, to_mark
 from .errors import RequestValidationError
 from .tokens import ModelPrice, Usage
 
 __all__ = [
     "ROLES",
+    "CacheMark",
     "CompletionRequest",
     "ContentPart",
     "FinishReason",
@@ -61,9 +63,10 @@ ROLES = frozenset({"system", "user", "assistant", "tool"})
 
 @attrs.frozen
 class TextPart:
-    """Plain text."""
+    """Plain text; ``cache`` marks a prompt-cache breakpoint after it (see :class:`CacheMark`)."""
 
     text: str
+    cache: CacheMark | None = attrs.field(default=None, converter=to_mark, kw_only=True)
     type: Literal["text"] = attrs.field(default="text", init=False, repr=False)
 
 
@@ -77,6 +80,7 @@ class ImagePart:
     media_type: str | None = None
     data: str | None = None
     url: str | None = None
+    cache: CacheMark | None = attrs.field(default=None, converter=to_mark, kw_only=True)
     type: Literal["image"] = attrs.field(default="image", init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -111,12 +115,14 @@ class ToolCall:
         name: The tool's name.
         arguments: The decoded JSON arguments.
         raw_arguments: The argument text, kept only when it was not valid JSON.
+        cache: A prompt-cache breakpoint after this call, when it is sent back.
     """
 
     id: str
     name: str
     arguments: Mapping[str, Any] = attrs.field(factory=dict)
     raw_arguments: str | None = None
+    cache: CacheMark | None = attrs.field(default=None, converter=to_mark, kw_only=True)
     type: Literal["tool_call"] = attrs.field(default="tool_call", init=False, repr=False)
 
     @classmethod
@@ -135,11 +141,12 @@ class ToolCall:
 
 @attrs.frozen
 class ToolResultPart:
-    """The result of a tool call, sent back to the model."""
+    """The result of a tool call, sent back to the model; ``cache`` as on :class:`TextPart`."""
 
     tool_call_id: str
     content: str
     is_error: bool = False
+    cache: CacheMark | None = attrs.field(default=None, converter=to_mark, kw_only=True)
     type: Literal["tool_result"] = attrs.field(default="tool_result", init=False, repr=False)
 
 
@@ -166,12 +173,26 @@ ContentPart = TextPart | ImagePart | ToolCall | ToolResultPart | ThinkingPart | 
 _PART_TYPES = (TextPart, ImagePart, ToolCall, ToolResultPart, ThinkingPart, RedactedThinkingPart)
 
 
+def _text_part_from_dict(part: Mapping[Any, Any], where: str) -> TextPart:
+    """A text block given as a dict, ``{"type": "text", "text": ..., "cache_control": ...}``
+    (Anthropic's and OpenAI's shape)."""
+    text = part.get("text")
+    if part.get("type") != "text" or not isinstance(text, str):
+        raise RequestValidationError(
+            f"{where}: a content part given as a dict must be a text block "
+            "{'type': 'text', 'text': ...}; use ImagePart, ToolResultPart... for the others"
+        )
+    return TextPart(text, cache=coerce_mark(part.get("cache_control"), f"{where}.cache_control"))
+
+
 def _freeze_content(value: str | Sequence[ContentPart]) -> str | tuple[ContentPart, ...]:
     if isinstance(value, str):
         return value
     if isinstance(value, Sequence):
         parts: list[ContentPart] = []
         for index, part in enumerate(value):
+            if isinstance(part, Mapping):
+                part = _text_part_from_dict(part, f"content[{index}]")
             if not isinstance(part, _PART_TYPES):
                 raise RequestValidationError(
                     f"content[{index}]: expected a content part (TextPart, ImagePart, ToolCall, "
@@ -228,11 +249,13 @@ class ToolDefinition:
         name: The tool's name.
         description: What it does, for the model.
         input_schema: A JSON Schema of type ``object`` for its arguments.
+        cache: A prompt-cache breakpoint after this tool (see :class:`CacheMark`).
     """
 
     name: str
     description: str = ""
     input_schema: Mapping[str, Any] = attrs.field(factory=lambda: {"type": "object"})
+    cache: CacheMark | None = attrs.field(default=None, converter=to_mark, kw_only=True)
 
     @classmethod
     def coerce(
@@ -242,15 +265,19 @@ class ToolDefinition:
 
         Anthropic style: ``{"name", "description", "input_schema"}``. OpenAI style:
         ``{"type": "function", "function": {"name", "description", "parameters"}}``.
+        Either may carry Anthropic's ``cache_control`` (beside ``name``, or beside
+        ``function`` as LiteLLM takes it), which becomes the tool's ``cache`` mark.
         """
         if isinstance(tool, ToolDefinition):
             return tool
         if not isinstance(tool, Mapping):
             raise RequestValidationError(f"{where}: expected a dict, got {type(tool).__name__}")
+        cache_control = tool.get("cache_control")
         if tool.get("type") == "function" and isinstance(tool.get("function"), Mapping):
             fn = tool["function"]
             name, description = fn.get("name"), fn.get("description", "")
             schema = fn.get("parameters", {"type": "object", "properties": {}})
+            cache_control = fn.get("cache_control", cache_control)
         else:
             name, description = tool.get("name"), tool.get("description", "")
             schema = tool.get("input_schema", {"type": "object", "properties": {}})
@@ -262,7 +289,8 @@ class ToolDefinition:
             raise RequestValidationError(
                 f"{where} ({name}): the input schema must be a JSON Schema with type 'object'"
             )
-        return cls(name=name, description=description, input_schema=schema)
+        cache = coerce_mark(cache_control, f"{where} ({name}).cache_control")
+        return cls(name=name, description=description, input_schema=schema, cache=cache)
 
 
 # --------------------------------------------------------------------------- capabilities
@@ -371,6 +399,7 @@ class LLMResponse:
         attempts: How many attempts it took (retries and failovers included).
         cached: Served from the response cache: no provider was called, ``cost_usd`` is 0
             and the token counts are those of the stored answer (see docs/cache.md).
+        cache_write_1h_tokens: How many of the cache writes were for an hour (Anthropic).
     """
 
     content: str
@@ -390,6 +419,7 @@ class LLMResponse:
     provider_type: str | None = None
     latency_s: float | None = None
     attempts: int = 1
+    cache_write_1h_tokens: int = 0
     cached: bool = False
 
     @classmethod
@@ -400,9 +430,6 @@ class LLMResponse:
         model: str,
         usage: Usage,
         finish_reason: str,
-        cached: Served from the response cache: no provider was called, ``cost_usd`` is 0
-            and the token counts are those of the stored answer (see docs/cache.md).
-        cache_write_1h_tokens: How many of the cache writes were for an hour (Anthropic).
         raw_finish_reason: str | None = None,
         raw_response: Any = None,
     ) -> LLMResponse:
@@ -421,9 +448,8 @@ class LLMResponse:
             cache_write_tokens=usage.cache_write_tokens,
             reasoning_tokens=usage.reasoning_tokens,
             usage_estimated=usage.estimated,
+            cache_write_1h_tokens=usage.cache_write_1h_tokens,
         )
-    cache_write_1h_tokens: int = 0
-    cached: bool = False
 
     @property
     def tool_calls(self) -> list[ToolCall]:
@@ -444,6 +470,7 @@ class LLMResponse:
             cache_write_tokens=self.cache_write_tokens,
             reasoning_tokens=self.reasoning_tokens,
             estimated=self.usage_estimated,
+            cache_write_1h_tokens=self.cache_write_1h_tokens,
         )
 
     def to_message(self) -> LLMMessage:
