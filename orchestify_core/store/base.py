@@ -20,9 +20,12 @@ import abc
 import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:
+    from ._batch_jobs import BatchJobRow
 
 __all__ = ["AttemptRow", "Charge", "Debit", "LedgerStore", "Refusal", "Spend", "StoreError"]
 
@@ -41,11 +44,11 @@ class AttemptRow:
         cost: USD, exact; None when the model has no known price.
         estimated: Whether the tokens were estimated rather than reported.
         error: The class name of the error a failed attempt ended with.
+        saved: For a cache hit (outcome ``cache_hit``), what the stored answer cost when it
+            was made: the money the hit saved.
     """
 
     id: str
-        saved: For a cache hit (outcome ``cache_hit``), what the stored answer cost when it
-            was made: the money the hit saved.
     time: float
     provider_id: str
     provider_type: str
@@ -62,15 +65,15 @@ class AttemptRow:
     tags: Mapping[str, str] = attrs.field(factory=dict)
     latency_s: float = 0.0
     error: str | None = None
+    saved: Decimal | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = attrs.asdict(self)
-    saved: Decimal | None = None
         data["cost"] = None if self.cost is None else str(self.cost)
+        data["saved"] = None if self.saved is None else str(self.saved)
         data["tags"] = dict(self.tags)
         return data
 
-        data["saved"] = None if self.saved is None else str(self.saved)
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True)
 
@@ -79,11 +82,11 @@ class AttemptRow:
         values = dict(data)
         cost = values.get("cost")
         values["cost"] = None if cost is None else Decimal(cost)
+        saved = values.get("saved")
+        values["saved"] = None if saved is None else Decimal(saved)
         values["tags"] = dict(values.get("tags") or {})
         values["estimated"] = bool(values.get("estimated"))
         return cls(**values)
-        saved = values.get("saved")
-        values["saved"] = None if saved is None else Decimal(saved)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> AttemptRow:
@@ -184,3 +187,18 @@ class LedgerStore(abc.ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional: not every store holds anything
         """Release connections and files."""
+
+    # Batch jobs (docs/batches.md). A store without them keeps the jobs in memory only.
+
+    async def put_batch_job(self, job: BatchJobRow) -> None:
+        """Record a submitted batch (again: replaces it)."""
+        raise NotImplementedError(f"the {self.name} ledger store does not keep batch jobs")
+
+    async def batch_job(self, batch_id: str) -> BatchJobRow | None:
+        """The recorded batch ``batch_id``, or None."""
+        raise NotImplementedError(f"the {self.name} ledger store does not keep batch jobs")
+
+    async def recorded(self, row_ids: Sequence[str]) -> set[str]:
+        """Which of ``row_ids`` are recorded attempt rows (this default reads every row)."""
+        wanted = set(row_ids)
+        return {row.id for row in await self.rows() if row.id in wanted}

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 
+from ._batch_jobs import BatchJobRow
 from .base import AttemptRow, Charge, Debit, LedgerStore, Refusal, Spend
 
 __all__ = ["MemoryStore", "fits"]
@@ -36,6 +37,7 @@ class MemoryStore(LedgerStore):
         # key -> hold id -> (nano, tokens, lease_until)
         self._holds: dict[str, dict[str, tuple[int, int, float]]] = {}
         self._alerts: set[tuple[str, str]] = set()
+        self._batch_jobs: dict[str, BatchJobRow] = {}
 
     def _state(self, key: str, now: float) -> Spend:
         holds = self._holds.get(key)
@@ -107,3 +109,15 @@ class MemoryStore(LedgerStore):
                 return False
             self._alerts.add((key, threshold))
             return True
+
+    async def put_batch_job(self, job: BatchJobRow) -> None:
+        with self._lock:
+            self._batch_jobs[job.id] = job
+
+    async def batch_job(self, batch_id: str) -> BatchJobRow | None:
+        with self._lock:
+            return self._batch_jobs.get(batch_id)
+
+    async def recorded(self, row_ids: Sequence[str]) -> set[str]:
+        with self._lock:
+            return {row_id for row_id in row_ids if row_id in self._rows}

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._batch_jobs import BatchJobRow
 from ._redis_scripts import RESERVE, SETTLE, SPEND
 from .base import AttemptRow, Charge, Debit, LedgerStore, Refusal, Spend, StoreError
 
@@ -184,6 +185,24 @@ class RedisStore(LedgerStore):
         field = f"{key}|{threshold}"
         claimed = await self._call("alert", client.hsetnx(self._key("alerts"), field, "1"))
         return bool(claimed)
+
+    async def put_batch_job(self, job: BatchJobRow) -> None:
+        client, _ = self._client()
+        await self._call("batch job", client.hset(self._key("batch_jobs"), job.id, job.to_json()))
+
+    async def batch_job(self, batch_id: str) -> BatchJobRow | None:
+        client, _ = self._client()
+        text = await self._call("batch job", client.hget(self._key("batch_jobs"), batch_id))
+        return None if text is None else BatchJobRow.from_json(text)
+
+    async def recorded(self, row_ids: Sequence[str]) -> set[str]:
+        client, _ = self._client()
+        found: set[str] = set()
+        for start in range(0, len(row_ids), _ROWS_PER_FETCH):
+            chunk = list(row_ids[start : start + _ROWS_PER_FETCH])
+            texts = await self._call("rows", client.hmget(self._key("rows"), chunk))
+            found.update(row_id for row_id, text in zip(chunk, texts, strict=True) if text)
+        return found
 
     async def aclose(self) -> None:
         await self._clients.aclose()

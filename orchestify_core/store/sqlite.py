@@ -23,6 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+from . import _batch_jobs
+from ._batch_jobs import BatchJobRow
 from .base import AttemptRow, Charge, Debit, LedgerStore, Refusal, Spend, StoreError
 from .memory import fits
 
@@ -76,21 +78,19 @@ def _row_values(row: AttemptRow) -> tuple[Any, ...]:
         row.cache_write_tokens, row.reasoning_tokens,
         None if row.cost is None else str(row.cost), int(row.estimated),
         json.dumps(dict(row.tags), sort_keys=True), row.latency_s, row.error,
+        None if row.saved is None else str(row.saved),
     )  # fmt: skip
 
-        None if row.saved is None else str(row.saved),
 
 def _row(values: Sequence[Any]) -> AttemptRow:
     data = dict(zip(_COLUMNS, values, strict=True))
     data["cost"] = None if data["cost"] is None else Decimal(data["cost"])
     data["tags"] = json.loads(data["tags"])
     data["estimated"] = bool(data["estimated"])
+    data["saved"] = None if data["saved"] is None else Decimal(data["saved"])
     return AttemptRow(**data)
 
-    data["saved"] = None if data["saved"] is None else Decimal(data["saved"])
 
-class SQLiteStore(LedgerStore):
-    """A ledger in one SQLite file (created with its directory on first use)."""
 def _add_saved_column(connection: sqlite3.Connection) -> None:
     """A ledger file made before cache hits were recorded gets their ``saved`` column."""
     columns = {row[1] for row in connection.execute("PRAGMA table_info(attempts)")}
@@ -98,6 +98,8 @@ def _add_saved_column(connection: sqlite3.Connection) -> None:
         connection.execute("ALTER TABLE attempts ADD COLUMN saved TEXT")
 
 
+class SQLiteStore(LedgerStore):
+    """A ledger in one SQLite file (created with its directory on first use)."""
 
     name = "sqlite"
 
@@ -130,7 +132,7 @@ def _add_saved_column(connection: sqlite3.Connection) -> None:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute(f"PRAGMA synchronous={'FULL' if self.fsync else 'NORMAL'}")
             connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
-            connection.executescript(_SCHEMA)
+            connection.executescript(_SCHEMA + _batch_jobs.SQLITE_SCHEMA)
             _add_saved_column(connection)
             self._connection = connection
         return self._connection
@@ -240,6 +242,19 @@ def _add_saved_column(connection: sqlite3.Connection) -> None:
             return cursor.rowcount == 1
 
         return await self._run(work)
+
+    async def put_batch_job(self, job: BatchJobRow) -> None:
+        await self._run(lambda connection: _batch_jobs.sqlite_put_job(connection, job))
+
+    async def batch_job(self, batch_id: str) -> BatchJobRow | None:
+        return await self._run(
+            lambda connection: _batch_jobs.sqlite_get_job(connection, batch_id), write=False
+        )
+
+    async def recorded(self, row_ids: Sequence[str]) -> set[str]:
+        return await self._run(
+            lambda connection: _batch_jobs.sqlite_recorded(connection, row_ids), write=False
+        )
 
     async def aclose(self) -> None:
         def close() -> None:
