@@ -11,6 +11,8 @@
           max_tokens_param: max_tokens        # force the output-limit parameter's name
           send_defaults: false                # send only what the caller set (see below)
           decode: sdk                         # let the SDK parse answers (default: fast)
+          prompt_cache_key: support-bot       # OpenAI's prompt_cache_key on every call
+          prompt_cache_retention: 24h         # or in_memory (default: OpenAI's)
 
 The core refuses unknown keys (with a close match suggested) and values of the wrong type
 or outside the choices, reporting ``file:line: providers.ID.options.KEY: ...``; the
@@ -26,7 +28,7 @@ import enum
 
 import attrs
 
-__all__ = ["Decode", "MaxTokensParam", "OpenAIOptions", "ReasoningEffort"]
+__all__ = ["Decode", "MaxTokensParam", "OpenAIOptions", "PromptCacheRetention", "ReasoningEffort"]
 
 
 class ReasoningEffort(enum.Enum):
@@ -62,6 +64,13 @@ class Decode(enum.Enum):
     SDK = "sdk"
 
 
+class PromptCacheRetention(enum.Enum):
+    """OpenAI's ``prompt_cache_retention``: how long a cached prefix may be kept."""
+
+    IN_MEMORY = "in_memory"
+    HOURS_24 = "24h"
+
+
 @attrs.frozen
 class OpenAIOptions:
     """The provider's ``options:``.
@@ -75,6 +84,12 @@ class OpenAIOptions:
             caller did not set out of the request, for OpenAI-compatible servers and
             models that refuse them.
         decode: ``fast`` (the default) or ``sdk``; see :class:`Decode`.
+        prompt_cache_key: Sent as ``prompt_cache_key`` with every call, so that OpenAI
+            routes requests sharing a prefix to the same cache (a call's
+            ``extra={"prompt_cache_key": ...}`` wins). OpenAI caches prompt prefixes by
+            itself: prompt-cache marks on parts and tools are not sent.
+        prompt_cache_retention: Sent as ``prompt_cache_retention`` (``in_memory`` or
+            ``24h``); None leaves it to OpenAI.
     """
 
     reasoning_effort: ReasoningEffort = attrs.field(
@@ -85,3 +100,9 @@ class OpenAIOptions:
     )
     send_defaults: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
     decode: Decode = attrs.field(default=Decode.FAST, converter=Decode)
+    prompt_cache_key: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(str))
+    )
+    prompt_cache_retention: PromptCacheRetention | None = attrs.field(
+        default=None, converter=attrs.converters.optional(PromptCacheRetention)
+    )

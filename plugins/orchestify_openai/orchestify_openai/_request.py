@@ -13,6 +13,10 @@
 - Streams always ask for usage (``stream_options.include_usage``).
 - ``request.extra`` is applied last: keys the SDK knows are passed as arguments, others go
   into ``extra_body`` (for the parameters of OpenAI-compatible servers).
+- Prompt caching: OpenAI caches prompt prefixes by itself, so prompt-cache marks are not
+  sent (they are still checked, and a call's ``extra["prompt_cache"]`` is taken out);
+  ``options.prompt_cache_key`` and ``options.prompt_cache_retention`` are sent as
+  ``prompt_cache_key`` and ``prompt_cache_retention`` (a call's ``extra`` wins).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from orchestify_core.plugin import CompletionRequest
+from orchestify_core.plugin import CompletionRequest, prepare_prompt_cache
 
 from ._messages import to_messages, tool_choice_param, tool_param
 from ._models import ModelProfile, profile
@@ -43,6 +47,7 @@ def build_params(
     request: CompletionRequest, options: OpenAIOptions, *, stream: bool = False
 ) -> dict[str, Any]:
     """The arguments of one ``chat.completions.create`` call."""
+    request = prepare_prompt_cache(request)
     shape = profile(request.model)
     params: dict[str, Any] = {
         "model": request.model,
@@ -57,6 +62,10 @@ def build_params(
         params["reasoning_effort"] = options.reasoning_effort.value
     if request.timeout is not None:
         params["timeout"] = request.timeout
+    if options.prompt_cache_key is not None:
+        params["prompt_cache_key"] = options.prompt_cache_key
+    if options.prompt_cache_retention is not None:
+        params["prompt_cache_retention"] = options.prompt_cache_retention.value
     _apply_extra(params, request.extra)
     if stream:
         params["stream"] = True
