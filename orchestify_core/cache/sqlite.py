@@ -51,6 +51,7 @@ class SQLiteCacheStore(CacheStore):
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="orchestify-cache-sqlite")
         self._connection: sqlite3.Connection | None = None
         self._salt: bytes | None = None
+        self._closed = False
 
     def describe(self) -> str:
         return f"sqlite {self.path}"
@@ -144,6 +145,10 @@ class SQLiteCacheStore(CacheStore):
         await self._run(work)
 
     async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+
         def close() -> None:
             if self._connection is not None:
                 self._connection.close()
