@@ -32,7 +32,7 @@ def read_jsonl(content: bytes) -> list[dict[str, Any]]:
 
 @pytest_asyncio.fixture
 async def server() -> AsyncIterator[OpenAIServer]:
-    async with OpenAIServer() as running:
+    async with OpenAIServer(models=("gpt-4o-mini",)) as running:
         yield running
 
 

@@ -31,7 +31,7 @@ from orchestify_core.plugin import (
 if TYPE_CHECKING:
     import openai
 
-__all__ = ["translate_error"]
+__all__ = ["status_error_from_body", "translate_error"]
 
 
 def translate_error(exc: openai.OpenAIError) -> ProviderError:
@@ -75,14 +75,41 @@ def _payload_message(body: object) -> str | None:
 def _status_error(exc: openai.APIStatusError) -> APIError:
     status = exc.status_code
     error_type = exc.type or exc.code
-    code = f" {exc.code}" if exc.code and exc.code != error_type else ""
     message = _payload_message(exc.body) or exc.response.reason_phrase or "error"
-    request_id = f" (request id {exc.request_id})" if exc.request_id else ""
-    kind = f" ({error_type}{code})" if error_type else ""
     return api_error(
         error_for_status(status),
-        f"OpenAI API error {status}{kind}: {message}{request_id}",
+        _status_message(status, error_type, exc.code, message, exc.request_id),
         status_code=status,
         headers=exc.response.headers,
         error_type=error_type,
     )
+
+
+def _status_message(
+    status: int, error_type: str | None, code: str | None, message: str, request_id: str | None
+) -> str:
+    code_part = f" {code}" if code and code != error_type else ""
+    kind = f" ({error_type}{code_part})" if error_type else ""
+    request_part = f" (request id {request_id})" if request_id else ""
+    return f"OpenAI API error {status}{kind}: {message}{request_part}"
+
+
+def status_error_from_body(status: int, body: object, request_id: str | None) -> APIError:
+    """The error of an answer's status and decoded error body, read without the SDK (a
+    batch's result line holds both): the same class and message as :func:`translate_error`
+    gives the SDK's exception for that answer."""
+    payload = body.get("error") if isinstance(body, dict) else None
+    error = payload if isinstance(payload, dict) else {}
+    error_type = _text(error.get("type"))
+    code = _text(error.get("code"))
+    message = _payload_message(error) or "error"
+    return api_error(
+        error_for_status(status),
+        _status_message(status, error_type or code, code, message, request_id),
+        status_code=status,
+        error_type=error_type or code,
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

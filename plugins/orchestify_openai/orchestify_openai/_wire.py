@@ -28,7 +28,13 @@ from orchestify_core.plugin import json_loads as loads
 
 from ._response import estimate_usage, finish_reason, first_choice, to_usage
 
-__all__ = ["delta_events", "reasoning_of", "response_from_body", "usage_from_wire"]
+__all__ = [
+    "delta_events",
+    "reasoning_of",
+    "response_from_answer",
+    "response_from_body",
+    "usage_from_wire",
+]
 
 _REASONING_FIELDS = ("reasoning_content", "reasoning")
 
@@ -119,7 +125,12 @@ def _answer(body: bytes, content_type: str) -> Any:
 
 def response_from_body(body: bytes, content_type: str, request: CompletionRequest) -> LLMResponse:
     """An LLMResponse from the bytes of a 200 answer (first choice)."""
-    answer = _answer(body, content_type)
+    return response_from_answer(_answer(body, content_type), request)
+
+
+def response_from_answer(answer: Any, request: CompletionRequest) -> LLMResponse:
+    """An LLMResponse from a decoded 200 answer (first choice); a batch's output line holds
+    one already decoded."""
     choice = first_choice(answer.get("choices") if isinstance(answer, dict) else None)
     message = choice.get("message")
     parts: list[ContentPart] = []
