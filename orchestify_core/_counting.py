@@ -76,8 +76,11 @@ def _checked(count: Any, provider: LLMProvider) -> TokenCount:
 
 
 def _estimate_instead(provider: LLMProvider, request: CompletionRequest, why: str) -> TokenCount:
-    if provider.provider_type not in _warned:
-        _warned.add(provider.provider_type)
+    """The core's estimate, for a plugin whose offline count failed; logged once per
+    provider type and kind of failure."""
+    key = f"{provider.provider_type}: {why.partition(':')[0]}"
+    if key not in _warned:
+        _warned.add(key)
         logger.warning(
             "provider %s: the offline token count of plugin %r failed (%s); the core's "
             "estimate is used instead",

@@ -6,9 +6,10 @@ Each hook is a line or two calling the modules that do the work. litellm is impo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 
 from orchestify_core.plugin import (
+    CatalogEntry,
     CompletionRequest,
     HealthStatus,
     LLMProvider,
@@ -17,10 +18,11 @@ from orchestify_core.plugin import (
     ModelPrice,
     ProviderContext,
     StreamEvent,
+    TokenCount,
     hookimpl,
 )
 
-from . import _client, _models, _request, _stream
+from . import _catalog, _client, _models, _request, _stream, _tokens
 from ._options import LiteLLMOptions
 from ._provider import LiteLLMProvider
 
@@ -28,8 +30,10 @@ __all__ = [
     "orchestify_capabilities",
     "orchestify_close_client",
     "orchestify_complete",
+    "orchestify_count_tokens",
     "orchestify_create_client",
     "orchestify_health_check",
+    "orchestify_model_catalog",
     "orchestify_options_class",
     "orchestify_pricing",
     "orchestify_provider_class",
@@ -41,6 +45,13 @@ __all__ = [
 @hookimpl
 def orchestify_options_class(provider_type: str) -> type[LiteLLMOptions]:
     return LiteLLMOptions
+
+
+@hookimpl
+def orchestify_model_catalog(
+    provider_type: str, models: Sequence[str] | None, lifecycle_only: bool
+) -> list[CatalogEntry]:
+    return _catalog.catalog(models, lifecycle_only)
 
 
 @hookimpl
@@ -66,6 +77,13 @@ def orchestify_capabilities(provider: ProviderContext, model: str) -> ModelCapab
 @hookimpl
 def orchestify_pricing(provider: ProviderContext, model: str) -> ModelPrice | None:
     return _models.price_for(provider.client, model)
+
+
+@hookimpl
+def orchestify_count_tokens(
+    provider: ProviderContext, request: CompletionRequest, offline: bool
+) -> Awaitable[TokenCount]:
+    return _tokens.count_tokens(provider, request, offline)
 
 
 @hookimpl

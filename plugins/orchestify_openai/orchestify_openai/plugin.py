@@ -7,9 +7,14 @@ at import time.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 
 from orchestify_core.plugin import (
+    BatchItem,
+    BatchItemResult,
+    BatchPricing,
+    BatchStatus,
+    CatalogEntry,
     CompletionRequest,
     HealthStatus,
     LLMProvider,
@@ -18,10 +23,13 @@ from orchestify_core.plugin import (
     ModelPrice,
     ProviderContext,
     StreamEvent,
+    TokenCount,
     hookimpl,
 )
 
-from . import _client, _models, _stream, _wire_stream
+from . import _catalog, _client, _models, _stream, _tokens, _wire_stream
+from ._batch import batch_pricing, batch_status, cancel_batch, submit_batch
+from ._batch_results import batch_results
 from ._errors import translate_error
 from ._options import Decode, OpenAIOptions
 from ._provider import OpenAIProvider
@@ -30,11 +38,18 @@ from ._response import to_response
 from ._wire import response_from_body
 
 __all__ = [
+    "orchestify_batch_cancel",
+    "orchestify_batch_pricing",
+    "orchestify_batch_results",
+    "orchestify_batch_status",
+    "orchestify_batch_submit",
     "orchestify_capabilities",
     "orchestify_close_client",
     "orchestify_complete",
+    "orchestify_count_tokens",
     "orchestify_create_client",
     "orchestify_health_check",
+    "orchestify_model_catalog",
     "orchestify_options_class",
     "orchestify_pricing",
     "orchestify_provider_class",
@@ -46,6 +61,13 @@ __all__ = [
 @hookimpl
 def orchestify_options_class(provider_type: str) -> type[OpenAIOptions]:
     return OpenAIOptions
+
+
+@hookimpl
+def orchestify_model_catalog(
+    provider_type: str, models: Sequence[str] | None, lifecycle_only: bool
+) -> list[CatalogEntry]:
+    return _catalog.catalog(models, lifecycle_only)
 
 
 @hookimpl
@@ -71,6 +93,13 @@ def orchestify_capabilities(provider: ProviderContext, model: str) -> ModelCapab
 @hookimpl
 def orchestify_pricing(provider: ProviderContext, model: str) -> ModelPrice | None:
     return _models.price_for(model)
+
+
+@hookimpl
+def orchestify_count_tokens(
+    provider: ProviderContext, request: CompletionRequest, offline: bool
+) -> Awaitable[TokenCount]:
+    return _tokens.count_tokens(provider, request, offline)
 
 
 @hookimpl
@@ -101,6 +130,35 @@ def orchestify_health_check(provider: ProviderContext) -> Awaitable[HealthStatus
 @hookimpl
 def orchestify_close_client(provider: ProviderContext) -> Awaitable[None]:
     return _client.close_client(provider.client)
+
+
+@hookimpl
+def orchestify_batch_submit(
+    provider: ProviderContext, items: Sequence[BatchItem]
+) -> Awaitable[BatchStatus]:
+    return submit_batch(provider, items)
+
+
+@hookimpl
+def orchestify_batch_status(provider: ProviderContext, batch_id: str) -> Awaitable[BatchStatus]:
+    return batch_status(provider, batch_id)
+
+
+@hookimpl
+def orchestify_batch_results(
+    provider: ProviderContext, batch_id: str
+) -> AsyncIterator[BatchItemResult]:
+    return batch_results(provider, batch_id)
+
+
+@hookimpl
+def orchestify_batch_cancel(provider: ProviderContext, batch_id: str) -> Awaitable[BatchStatus]:
+    return cancel_batch(provider, batch_id)
+
+
+@hookimpl
+def orchestify_batch_pricing(provider: ProviderContext, model: str) -> BatchPricing:
+    return batch_pricing(model)
 
 
 async def _complete(provider: ProviderContext, request: CompletionRequest) -> LLMResponse:
