@@ -11,6 +11,7 @@
 - tool results (a ``tool`` message, or results inside any message) -> one
   ``{"role": "tool", "tool_call_id", "content"}`` message each. The OpenAI format has no
   error flag, so a failed tool's result is sent as ``"Error: ..."``.
+- prompt-cache marks, for Claude backends only: see :mod:`._prompt_cache`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from orchestify_core.plugin import (
     ToolResultPart,
 )
 
+from ._prompt_cache import has_marked_text, mark, text_parts
+
 __all__ = ["to_messages", "to_tool_choice", "to_tools"]
 
 _BUILTIN_CHOICES = frozenset({"auto", "none", "required"})
@@ -40,11 +43,14 @@ def to_messages(messages: Sequence[LLMMessage], *, claude: bool) -> list[dict[st
     """The conversation in LiteLLM's input format."""
     out: list[dict[str, Any]] = []
     for index, message in enumerate(messages):
-        out.extend(_tool_results(message))
+        out.extend(_tool_results(message, claude=claude))
         if message.role == "system":
-            out.append({"role": "system", "content": _text_only(message, index)})
+            text: str | list[dict[str, Any]] = _text_only(message, index)
+            if has_marked_text(message.parts, claude=claude):
+                text = text_parts(message.parts, claude=claude)
+            out.append({"role": "system", "content": text})
         elif message.role == "user":
-            content = _user_content(message)
+            content = _user_content(message, claude=claude)
             if content:
                 out.append({"role": "user", "content": content})
         elif message.role == "assistant":
@@ -54,13 +60,17 @@ def to_messages(messages: Sequence[LLMMessage], *, claude: bool) -> list[dict[st
     return out
 
 
-def _tool_results(message: LLMMessage) -> list[dict[str, Any]]:
+def _tool_results(message: LLMMessage, *, claude: bool) -> list[dict[str, Any]]:
     return [
-        {
-            "role": "tool",
-            "tool_call_id": part.tool_call_id,
-            "content": f"Error: {part.content}" if part.is_error else part.content,
-        }
+        mark(
+            {
+                "role": "tool",
+                "tool_call_id": part.tool_call_id,
+                "content": f"Error: {part.content}" if part.is_error else part.content,
+            },
+            part,
+            claude=claude,
+        )
         for part in message.parts
         if isinstance(part, ToolResultPart)
     ]
@@ -76,16 +86,17 @@ def _text_only(message: LLMMessage, index: int) -> str:
     return message.text
 
 
-def _user_content(message: LLMMessage) -> str | list[dict[str, Any]]:
+def _user_content(message: LLMMessage, *, claude: bool) -> str | list[dict[str, Any]]:
     parts = [p for p in message.parts if isinstance(p, TextPart | ImagePart)]
-    if all(isinstance(p, TextPart) for p in parts):
+    if all(isinstance(p, TextPart) for p in parts) and not has_marked_text(parts, claude=claude):
         return "".join(p.text for p in parts if isinstance(p, TextPart))
     content: list[dict[str, Any]] = []
     for part in parts:
         if isinstance(part, TextPart):
-            content.append({"type": "text", "text": part.text})
+            content.append(mark({"type": "text", "text": part.text}, part, claude=claude))
         else:
-            content.append({"type": "image_url", "image_url": {"url": part.data_url()}})
+            image = {"type": "image_url", "image_url": {"url": part.data_url()}}
+            content.append(mark(image, part, claude=claude))
     return content
 
 
@@ -103,13 +114,12 @@ def _assistant(message: LLMMessage, index: int, *, claude: bool) -> dict[str, An
         if isinstance(part, TextPart):
             texts.append(part.text)
         elif isinstance(part, ToolCall):
-            calls.append(
-                {
-                    "id": part.id,
-                    "type": "function",
-                    "function": {"name": part.name, "arguments": _arguments(part)},
-                }
-            )
+            call = {
+                "id": part.id,
+                "type": "function",
+                "function": {"name": part.name, "arguments": _arguments(part)},
+            }
+            calls.append(mark(call, part, claude=claude))
         elif isinstance(part, ThinkingPart):
             block: dict[str, Any] = {"type": "thinking", "thinking": part.thinking}
             if part.signature:
@@ -122,6 +132,8 @@ def _assistant(message: LLMMessage, index: int, *, claude: bool) -> dict[str, An
                 f"messages[{index}]: images are accepted in user messages only"
             )
     out: dict[str, Any] = {"role": "assistant", "content": "".join(texts) or None}
+    if has_marked_text(message.parts, claude=claude):
+        out["content"] = text_parts(message.parts, claude=claude)
     if calls:
         out["tool_calls"] = calls
     if claude and thinking:
@@ -129,14 +141,14 @@ def _assistant(message: LLMMessage, index: int, *, claude: bool) -> dict[str, An
     return out
 
 
-def to_tools(tools: Sequence[ToolDefinition]) -> list[dict[str, Any]]:
-    """Tool definitions as OpenAI function tools."""
+def to_tools(tools: Sequence[ToolDefinition], *, claude: bool = False) -> list[dict[str, Any]]:
+    """Tool definitions as OpenAI function tools (with their marks for a Claude backend)."""
     out: list[dict[str, Any]] = []
     for tool in tools:
         function: dict[str, Any] = {"name": tool.name, "parameters": dict(tool.input_schema)}
         if tool.description:
             function["description"] = tool.description
-        out.append({"type": "function", "function": function})
+        out.append(mark({"type": "function", "function": function}, tool, claude=claude))
     return out
 
 

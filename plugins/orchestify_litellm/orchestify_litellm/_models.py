@@ -148,6 +148,9 @@ def price_of_entry(entry: CatalogEntry, version: str) -> ModelPrice | None:
         cache_read_per_mtok=_per_mtok(entry.number("cache_read_input_token_cost")),
         cache_write_per_mtok=_per_mtok(entry.number("cache_creation_input_token_cost")),
         source=f"litellm {version} cost map",
+        cache_write_1h_per_mtok=_per_mtok(
+            entry.number("cache_creation_input_token_cost_above_1hr")
+        ),
     )
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 
-from orchestify_core.plugin import ProviderContext
+from orchestify_core.plugin import PromptCacheMode, PromptCacheTTL, ProviderContext
 
 __all__ = ["LOG_LEVELS", "RESERVED", "CallSettings", "LiteLLMOptions", "check_reserved"]
 
@@ -92,6 +92,10 @@ class LiteLLMOptions:
         api_version: The API version (Azure OpenAI).
         custom_llm_provider: The LiteLLM provider to route every model to.
         params: Any other keyword argument of ``litellm.acompletion``.
+        prompt_cache: ``auto`` places prompt-cache breakpoints on the stable prefix (sent
+            to Claude backends as ``cache_control``); ``off`` (default): the caller's only.
+        prompt_cache_ttl: The TTL of the automatic breakpoints: ``5m`` (default) or ``1h``.
+        prompt_cache_key: OpenAI's ``prompt_cache_key``, sent to the other backends.
     """
 
     litellm_log_level: str = attrs.field(
@@ -103,6 +107,13 @@ class LiteLLMOptions:
     api_version: str | None = None
     custom_llm_provider: str | None = None
     params: Mapping[str, Any] = attrs.field(factory=dict, validator=_no_reserved)
+    prompt_cache: PromptCacheMode = attrs.field(
+        default=PromptCacheMode.OFF, converter=PromptCacheMode
+    )
+    prompt_cache_ttl: PromptCacheTTL = attrs.field(
+        default=PromptCacheTTL.FIVE_MINUTES, converter=PromptCacheTTL
+    )
+    prompt_cache_key: str | None = None
 
     @property
     def log_level(self) -> int:

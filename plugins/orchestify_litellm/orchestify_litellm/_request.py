@@ -14,6 +14,11 @@ without a temperature, which Anthropic refuses with thinking; to the others as
 ``reasoning_effort`` (``low`` up to 2048 budget tokens, ``medium`` up to 8192, ``high``
 above; ``medium`` without a budget).
 
+Prompt caching (:mod:`._prompt_cache`): the request's marks (the caller's, and the
+automatic policy's: ``options.prompt_cache`` or a call's ``extra["prompt_cache"]``) are
+sent as ``cache_control`` to Claude backends; other backends get ``prompt_cache_key``
+(``options.prompt_cache_key``; a call's ``extra`` wins) instead.
+
 LiteLLM's retries are off for every call; a failed attempt is translated (``_errors``) and
 raised to the core, which retries, fails over, scrubs and accounts it.
 """
@@ -27,6 +32,7 @@ from orchestify_core.plugin import (
     CompletionRequest,
     LLMResponse,
     RequestValidationError,
+    prepare_prompt_cache,
     thinking_budget,
 )
 
@@ -67,6 +73,8 @@ def build_params(
     stream: bool,
 ) -> dict[str, Any]:
     """The keyword arguments of the ``acompletion`` call for ``request``."""
+    options = settings.options
+    request = prepare_prompt_cache(request, options.prompt_cache, options.prompt_cache_ttl)
     params = settings.call_kwargs()
     params.update(
         model=route.model,
@@ -81,12 +89,14 @@ def build_params(
     if request.thinking and reasoning:
         _thinking(params, request, route)
     if request.tools:
-        params["tools"] = to_tools(request.tools)
+        params["tools"] = to_tools(request.tools, claude=route.claude)
         choice = to_tool_choice(request.tool_choice)
         if choice is not None:
             params["tool_choice"] = choice
     if request.stop:
         params["stop"] = list(request.stop)
+    if options.prompt_cache_key is not None and not route.claude:
+        params["prompt_cache_key"] = options.prompt_cache_key
     if stream:
         params["stream"] = True
         if not route.usage_recorded:  # see Route.usage_recorded and _stream

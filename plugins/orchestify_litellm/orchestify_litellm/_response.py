@@ -5,8 +5,9 @@ Anthropic too (it adds ``cache_read_input_tokens`` and ``cache_creation_input_to
 Anthropic's uncached ``input_tokens``), which is the core's convention, so
 ``input_tokens = prompt_tokens``. Cache reads come from ``prompt_tokens_details.cached_tokens``
 (or ``cache_read_input_tokens``), cache writes from ``prompt_tokens_details.cache_write_tokens``
-(or ``cache_creation_input_tokens``), reasoning tokens from
-``completion_tokens_details.reasoning_tokens``.
+(or ``cache_creation_input_tokens``), the 1-hour part of the writes from
+``prompt_tokens_details.cache_creation_token_details.ephemeral_1h_input_tokens``, reasoning
+tokens from ``completion_tokens_details.reasoning_tokens``.
 
 Usage is checked where it enters: a count that is negative, fractional, not a number or
 a string that is not plain digits is a :class:`MalformedResponseError`; a string of digits
@@ -148,6 +149,10 @@ def to_usage(usage: object) -> Usage | None:
         _field(usage, "cache_creation_input_tokens"), "cache_creation_input_tokens"
     )
     reasoning = _count(_field(completion, "reasoning_tokens"), "reasoning_tokens")
+    hour = _count(
+        _field(_field(prompt, "cache_creation_token_details"), "ephemeral_1h_input_tokens"),
+        "ephemeral_1h_input_tokens",
+    )
     if not input_tokens and not output_tokens:
         return None
     return Usage(
@@ -156,6 +161,7 @@ def to_usage(usage: object) -> Usage | None:
         cache_read_tokens=cache_read or 0,
         cache_write_tokens=cache_write or 0,
         reasoning_tokens=reasoning or 0,
+        cache_write_1h_tokens=min(hour or 0, cache_write or 0),
     )
 
 
