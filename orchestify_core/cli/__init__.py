@@ -30,6 +30,7 @@ __all__ = ["COMMANDS", "main"]
 #: serve several subcommands (its ``run`` reads ``args.command``).
 COMMANDS: dict[str, tuple[str, str]] = {
     "plugins": ("orchestify_core.cli._cmd_plugins", "list the installed provider plugins"),
+    "models": ("orchestify_core.cli._cmd_models", "list the models each installed plugin knows"),
     "providers": ("orchestify_core.cli._cmd_providers", "show the configured providers"),
     "check": ("orchestify_core.cli._cmd_check", "validate a config, optionally reach providers"),
     "complete": ("orchestify_core.cli._cmd_complete", "stream a completion to the terminal"),
@@ -37,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plugin": ("orchestify_core.scaffold", "create a new provider plugin"),
     "usage": ("orchestify_core.cli_usage", "show recorded usage"),
     "budgets": ("orchestify_core.cli_usage", "show spending budgets"),
+    "batch": ("orchestify_core.cli._cmd_batch", "provider batch APIs: submit, status, results"),
 }
 
 _DESCRIPTION = "orchestify: one async interface to many LLM providers, through plugins."
