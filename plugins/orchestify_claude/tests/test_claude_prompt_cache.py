@@ -370,3 +370,17 @@ async def test_hour_writes_from_the_emulated_cache(
     assert usage.path == "/v1/messages"
     assert 0 < response.cache_write_1h_tokens < response.cache_write_tokens
     assert response.cost_usd == hand_cost(response)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["complete", "stream"])
+async def test_fast_and_sdk_paths_send_the_same_body(
+    make_provider: MakeProvider, anthropic_server: AnthropicServer, stream: bool
+) -> None:
+    """Both decode paths build the request the same way: the recorded bodies are equal."""
+    messages, tools = marked_conversation()
+    for decode in ("fast", "sdk"):
+        provider = make_provider(options={"decode": decode, "prompt_cache": "auto"})
+        await call(provider, stream, messages, tools=tools)
+    fast, sdk = (request.body for request in anthropic_server.requests)
+    assert fast == sdk
+    assert str(fast).count("cache_control") == 4
