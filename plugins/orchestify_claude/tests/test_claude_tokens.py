@@ -100,6 +100,13 @@ async def test_offline_counts_a_non_ascii_character_as_a_token(make_provider: Ma
     assert counted.input_tokens == 5 + 3
 
 
+async def test_offline_weighs_punctuation_three_quarters(make_provider: MakeProvider) -> None:
+    """'f(x);': 5 ASCII characters, 3 of them punctuation: ceil((5 + 2 * 3) / 4) = 3."""
+    provider = make_provider()
+    counted = await provider.count_tokens(user("f(x);"), offline=True)
+    assert counted.input_tokens == 3 + 3
+
+
 async def test_an_error_status_is_typed_and_carries_no_key(
     make_provider: MakeProvider, anthropic_server: AnthropicServer, api_key: str
 ) -> None:
