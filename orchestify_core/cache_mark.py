@@ -22,7 +22,16 @@ import attrs
 
 from .errors import RequestValidationError
 
-__all__ = ["CACHE_TTLS", "MAX_BREAKPOINTS", "CacheMark", "CacheTTL", "coerce_mark", "to_mark"]
+__all__ = [
+    "CACHE_TTLS",
+    "FIVE_MINUTES",
+    "MAX_BREAKPOINTS",
+    "ONE_HOUR",
+    "CacheMark",
+    "CacheTTL",
+    "coerce_mark",
+    "to_mark",
+]
 
 CacheTTL = Literal["5m", "1h"]
 #: The time-to-live values of a mark, shortest first.

@@ -16,8 +16,9 @@ the order a prompt is read (tools, then system, then messages):
 
 A place already marked keeps its mark, and marks are added only while the request holds
 fewer than :data:`MAX_BREAKPOINTS` (Anthropic's limit of four): the first places in the
-order above win. An automatic mark takes the policy's TTL, or ``1h`` when a one-hour mark
-comes after it (Anthropic wants longer-lived breakpoints first).
+order above win. An automatic mark takes the policy's TTL, but ``1h`` when a one-hour mark
+comes after it and ``5m`` when a five-minute one comes before it (Anthropic wants
+longer-lived breakpoints first), so the marks it adds never break the checks below.
 
 Checked for every request, whatever the policy: at most four marks, and no ``1h`` mark
 after a ``5m`` one. Either problem is one :class:`RequestValidationError` naming the marks.
@@ -31,7 +32,7 @@ from typing import Any
 
 import attrs
 
-from .cache_mark import MAX_BREAKPOINTS, CacheMark, CacheTTL
+from .cache_mark import FIVE_MINUTES, MAX_BREAKPOINTS, ONE_HOUR, CacheMark, CacheTTL
 from .errors import RequestValidationError
 from .models import (
     CompletionRequest,
@@ -193,6 +194,15 @@ def _mark_part(message: LLMMessage, position: int, mark: CacheMark) -> LLMMessag
     return LLMMessage(role=message.role, content=parts)
 
 
+def _auto_mark(existing: list[_Mark], order: tuple[int, int, int], ttl: CacheTTL) -> CacheMark:
+    """The mark the policy puts at ``order``: its TTL, kept in line with the caller's."""
+    if any(item.mark.ttl == "1h" and item.order > order for item in existing):
+        return ONE_HOUR
+    if ttl == "1h" and any(item.mark.ttl == "5m" and item.order < order for item in existing):
+        return FIVE_MINUTES
+    return ONE_HOUR if ttl == "1h" else FIVE_MINUTES
+
+
 def auto_breakpoints(request: CompletionRequest, ttl: CacheTTL = "5m") -> CompletionRequest:
     """``request`` with the automatic policy's marks added (see the module docstring)."""
     existing = marks_of(request)
@@ -204,8 +214,7 @@ def auto_breakpoints(request: CompletionRequest, ttl: CacheTTL = "5m") -> Comple
             break
         if _is_marked(request, place):
             continue
-        later_hour = any(item.mark.ttl == "1h" and item.order > order for item in existing)
-        mark = CacheMark("1h" if later_hour else ttl)
+        mark = _auto_mark(existing, order, ttl)
         if isinstance(place, int):
             tools[place] = attrs.evolve(tools[place], cache=mark)
         else:
@@ -247,15 +256,16 @@ def prepare_prompt_cache(
     ttl: PromptCacheTTL | str = PromptCacheTTL.FIVE_MINUTES,
 ) -> CompletionRequest:
     """The request as a plugin sends it: the call's policy keys taken out of ``extra``, the
-    automatic marks placed when the policy (the provider's ``mode`` and ``ttl``, or the
-    call's) is ``auto``, and the marks checked (:func:`check_breakpoints`)."""
+    caller's marks checked (:func:`check_breakpoints`), and the automatic marks placed when
+    the policy (the provider's ``mode`` and ``ttl``, or the call's) is ``auto`` (they keep
+    the request valid by construction)."""
     policy, policy_ttl = PromptCacheMode(mode), PromptCacheTTL(ttl)
     extra = request.extra
     if any(key in extra for key in EXTRA_KEYS):
         policy, policy_ttl = _call_policy(extra, policy, policy_ttl)
         kept = {key: value for key, value in extra.items() if key not in EXTRA_KEYS}
         request = attrs.evolve(request, extra=kept)
+    check_breakpoints(request)
     if policy is PromptCacheMode.AUTO:
         request = auto_breakpoints(request, _TTLS[policy_ttl])
-    check_breakpoints(request)
     return request

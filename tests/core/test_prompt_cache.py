@@ -13,6 +13,7 @@ from orchestify_core import (
     CompletionRequest,
     LLMMessage,
     ModelPrice,
+    ProviderRegistry,
     RequestValidationError,
     TextPart,
     ToolCall,
@@ -21,6 +22,7 @@ from orchestify_core import (
     Usage,
 )
 from orchestify_core import genai_prices as prices
+from orchestify_core.config import parse_config
 from orchestify_core.prompt_cache import (
     auto_breakpoints,
     check_breakpoints,
@@ -296,3 +298,27 @@ def test_genai_prices_gives_the_hour_write_rate() -> None:
     assert price.cache_write_1h_per_mtok == 2 * price.input_per_mtok
     assert price.cache_write_per_mtok == Decimal("1.25") * price.input_per_mtok
     assert price.cache_read_per_mtok == price.input_per_mtok / 10
+
+
+def test_a_config_price_takes_the_hour_write_rate() -> None:
+    price = {"input": 3, "output": 15, "cache_write": "3.75", "cache_write_1h": 6}
+    settings = {"type": "scripted", "default_model": "m", "prices": {"m": price}}
+    config = parse_config([({"providers": {"p": settings}}, {})])
+    model_price = ProviderRegistry.from_config(config).get("p").price("m")
+    assert model_price is not None
+    assert model_price.cache_write_1h_per_mtok == Decimal(6)
+    assert model_price.source == "config"
+
+
+def test_an_hour_policy_keeps_after_a_five_minute_mark_valid() -> None:
+    """With ``1h`` asked, marks read after the caller's 5m one take 5m (Anthropic wants the
+    longer-lived first); the tool's, read before it, keeps the hour."""
+    system = LLMMessage("system", [TextPart("s", cache=FIVE)])
+    turns = (LLMMessage("user", "q1"), LLMMessage("assistant", "a1"), LLMMessage("user", "q2"))
+    prepared = prepare_prompt_cache(request(system, *turns, tools=1), "auto", "1h")
+    assert places(prepared) == [
+        ("tools[0] (tool0)", "1h"),
+        ("messages[0].content[0]", "5m"),
+        ("messages[2].content[0]", "5m"),
+    ]
+    check_breakpoints(prepared)
