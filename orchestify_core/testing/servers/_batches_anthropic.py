@@ -44,6 +44,8 @@ class BatchSettings:
         retry_after: A ``retry-after`` header (seconds) on every retrieve while in progress.
         expire_after: Items answered before the batch expires (None: it never does).
         finish_before_cancel: Items a cancelled batch still answers.
+        throttled_polls: Retrieves of each batch answered 429 (with ``retry-after``, the
+            ``retry_after`` setting or 1 s) before the batch answers at all.
     """
 
     polls_to_end: int = 1
@@ -51,6 +53,7 @@ class BatchSettings:
     retry_after: float | None = None
     expire_after: int | None = None
     finish_before_cancel: int = 0
+    throttled_polls: int = 0
 
 
 @attrs.define
@@ -59,6 +62,7 @@ class _Batch:
     items: list[tuple[str, dict[str, Any]]]
     created: float
     polls: int = 0
+    throttled: int = 0
     cancel_at: float | None = None
     ended_at: float | None = None
     results: list[dict[str, Any]] = attrs.field(factory=list)
@@ -119,6 +123,10 @@ class AnthropicBatches:
         batch = self._find(request)
         if batch is None:
             return self._not_found(request)
+        retry_after = f"{self.settings.retry_after or 1:g}"
+        if batch.throttled < self.settings.throttled_polls:
+            batch.throttled += 1
+            return self.server.error_response(429, headers={"retry-after": retry_after})
         batch.polls += 1
         self._advance(batch)
         headers = {}

@@ -154,3 +154,19 @@ async def test_polling_backs_off_and_honours_retry_after(
     assert all(pause == 0.2 and honoured for pause, honoured in pauses)
     polls = [r for r in anthropic_server.requests if r.method == "GET" and job.id in r.path]
     assert len(polls) == len(pauses) + 1
+
+
+async def test_throttled_polls_wait_their_retry_after_and_are_retried(
+    provider: LLMProvider, anthropic_server: AnthropicServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="orchestify_core.batch")
+    settings = anthropic_server.batches.settings
+    settings.throttled_polls, settings.retry_after, settings.polls_to_end = 2, 0.05, 0
+    job = await provider.batch(requests(3))
+    final = await job.wait(poll_interval=0.01, max_interval=0.02)
+    assert final.state is BatchState.ENDED
+    waits = [r.getMessage() for r in caplog.records if "next poll" in r.getMessage()]
+    assert waits == [
+        f"batch {job.id}: RateLimitError; next poll in 0.05 s (RateLimitError)",
+        f"batch {job.id}: RateLimitError; next poll in 0.05 s (RateLimitError)",
+    ]
