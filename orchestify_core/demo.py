@@ -49,10 +49,10 @@ class DemoProvider:
 
 
 DEMO_PROVIDERS = (
-    DemoProvider("claude_main", "anthropic", "claude-sonnet-4-5", "anthropic"),
-    DemoProvider("openai_main", "openai", "gpt-4o-mini", "openai"),
+    DemoProvider("claude_main", "anthropic", "claude-sonnet-4-6", "anthropic"),
+    DemoProvider("openai_main", "openai", "gpt-5.4-mini", "openai"),
     DemoProvider("litellm_claude", "litellm", "anthropic/claude-haiku-4-5", "anthropic"),
-    DemoProvider("litellm_openai", "litellm", "openai/gpt-4o", "openai"),
+    DemoProvider("litellm_openai", "litellm", "openai/gpt-5.5", "openai"),
 )
 
 

@@ -15,6 +15,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+from ..lifecycle import config_warnings
 from ._common import add_config_option, endpoint, load, progress
 from ._keys import literal_credentials, unset_keys
 
@@ -56,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     _check_options(config)
     for warning in literal_credentials(config):
         print(f"orchestify: warning: {warning}", file=sys.stderr)
+    for where, what in config_warnings(config):  # deprecated models: advice, status unchanged
+        print(f"orchestify: warning: {where}: {what}", file=sys.stderr)
     providers, agents = len(config.providers.providers), len(config.agents.agents)
     print(f"config ok: {providers} provider(s), {agents} agent(s)")
     for pid, path, variable in unset_keys(config):

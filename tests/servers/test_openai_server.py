@@ -334,7 +334,7 @@ async def test_find_secret_reports_a_key_in_the_body(
 async def test_models_are_listed(openai_client: openai.AsyncOpenAI) -> None:
     """GET /v1/models lists the server's model ids."""
     page = await openai_client.models.list()
-    assert [model.id for model in page.data] == ["gpt-4o-mini", "gpt-4o"]
+    assert [model.id for model in page.data] == ["gpt-5.4-mini", "gpt-5.5"]
 
 
 async def test_replies_can_be_enqueued_as_dicts(

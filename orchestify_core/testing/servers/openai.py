@@ -109,7 +109,7 @@ class OpenAIServer(LoopbackServer):
     provider: ClassVar[str] = "openai"
     api_prefix: ClassVar[str] = "/v1"
     request_id_header: ClassVar[str] = "x-request-id"
-    default_models: ClassVar[tuple[str, ...]] = ("gpt-4o-mini", "gpt-4o")
+    default_models: ClassVar[tuple[str, ...]] = ("gpt-5.4-mini", "gpt-5.5")
 
     @functools.cached_property
     def batches(self) -> OpenAIBatches:

@@ -45,6 +45,7 @@ __all__ = [
     "MODEL_PREFIX",
     "capabilities_for",
     "family_of",
+    "known_families",
     "price_for",
     "validate_model",
 ]
@@ -101,13 +102,18 @@ def family_of(model: str) -> str:
     return _SUFFIX.sub("", model)
 
 
+def known_families() -> tuple[str, ...]:
+    """The model families of the table above (ids without a date suffix)."""
+    return tuple(_FAMILIES)
+
+
 def validate_model(provider_id: str, model: str) -> None:
     """Refuse a model id that is not a Claude one, saying what is accepted."""
     if not model.startswith(MODEL_PREFIX):
         raise RequestValidationError(
             f"model {model!r} is not a Claude model: provider {provider_id!r} "
             f"(type 'anthropic') accepts model ids that start with {MODEL_PREFIX!r}, "
-            "like 'claude-sonnet-4-5'"
+            "like 'claude-sonnet-4-6'"
         )
 
 

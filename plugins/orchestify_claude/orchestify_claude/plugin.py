@@ -30,8 +30,8 @@ from ._errors import raise_translated
 from ._options import ClaudeOptions, Decode
 from ._provider import ClaudeProvider
 from ._request import build_params
-from ._sdk_warnings import hide_sdk_deprecation
 from ._response import to_response
+from ._sdk_warnings import hide_sdk_deprecation
 from ._stream import stream_events
 from ._wire import response_from_body
 from ._wire_stream import wire_stream_events
