@@ -26,7 +26,9 @@ __all__ = ["SECTIONS", "main", "run"]
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "bench" / "results.json"
 DEFAULT_MARKDOWN = ROOT / "docs" / "benchmarks.md"
-SECTIONS: tuple[str, ...] = ("startup", "per-call", "streaming", "throughput", "memory")
+SECTIONS: tuple[str, ...] = (
+    "startup", "per-call", "streaming", "throughput", "memory", "cache"
+)  # fmt: skip
 _DISTRIBUTIONS = (
     "orchestify-core",
     "orchestify-claude",
@@ -138,7 +140,7 @@ def run(settings: Settings, sections: Sequence[str], *, profile: bool = False) -
         results["startup"] = run_startup(settings.startup_repeats, warm=settings.startup_warm)
         timings["startup"] = time.perf_counter() - started
     network = [name for name in ("per-call", "streaming", "throughput") if name in sections]
-    if network or "memory" in sections or profile:
+    if network or "memory" in sections or "cache" in sections or profile:
         with (
             ServerProcess("anthropic", record_limit=0) as anthropic_server,
             ServerProcess("openai", record_limit=0) as openai_server,
@@ -170,6 +172,12 @@ def run(settings: Settings, sections: Sequence[str], *, profile: bool = False) -
                     )
                 )
                 timings["profile"] = time.perf_counter() - started
+            if "cache" in sections:
+                from ._cache import run_cache
+
+                started = time.perf_counter()
+                results["cache"] = asyncio.run(run_cache(servers["openai"].base_url, settings))
+                timings["cache"] = time.perf_counter() - started
             if "memory" in sections:
                 from ._calls import available_clients
                 from ._memory import run_memory

@@ -555,6 +555,12 @@ def _profile_lines(splits: Sequence[Mapping[str, Any]] | None) -> list[str]:
     return lines
 
 
+def _cache_lines(section: Mapping[str, Any] | None) -> list[str]:
+    from ._cache import markdown_lines
+
+    return markdown_lines(section)
+
+
 def _meta_lines(results: Mapping[str, Any]) -> list[str]:
     meta = results["meta"]
     versions = ", ".join(f"{name} {version}" for name, version in meta["versions"].items())
@@ -696,6 +702,7 @@ def render_markdown(results: Mapping[str, Any], findings: str | None = None) -> 
         *_memory_lines(results.get("memory")),
         "",
         *_profile_lines(results.get("profile")),
+        *_cache_lines(results.get("cache")),
         "## Findings",
         "",
         FINDINGS_START,

@@ -36,8 +36,11 @@ class CacheStore(abc.ABC):
         """The entry's value, or None when there is none (or it expired)."""
 
     @abc.abstractmethod
-    async def put(self, key: str, value: bytes, ttl: float | None) -> None:
-        """Store ``value`` for ``ttl`` seconds (None: until evicted)."""
+    async def put(
+        self, key: str, value: bytes, ttl: float | None, release: str | None = None
+    ) -> None:
+        """Store ``value`` for ``ttl`` seconds (None: until evicted); with ``release``, also
+        drop the key's lock if that token holds it (one round trip where it matters)."""
 
     @abc.abstractmethod
     async def salt(self) -> bytes:
@@ -46,6 +49,17 @@ class CacheStore(abc.ABC):
     async def lock(self, key: str, token: str, ttl: float) -> bool:
         """Take the cross-process lock of ``key`` for ``ttl`` seconds; False when another
         holds it. A store no other process shares always grants it."""
+        return True
+
+    async def lock_or_get(self, key: str, token: str, ttl: float) -> bytes | bool:
+        """The key's value if it is stored; else take its lock (True) or not (False: another
+        process holds it)."""
+        if not await self.lock(key, token, ttl):
+            return False
+        value = await self.get(key)  # stored between the caller's last look and the lock
+        if value is not None:
+            await self.unlock(key, token)
+            return value
         return True
 
     async def locked(self, key: str) -> bool:

@@ -116,11 +116,16 @@ class ResponseCache:
         self._back()
         return None if value is None else decode(value)
 
-    async def put(self, key: str, value: bytes, ttl: float | None) -> None:
+    async def put(self, key: str, value: bytes, ttl: float | None, lead: Lead | None) -> None:
+        """Store an answer; the lead's lock in the store goes with it (one round trip)."""
+        token = lead.token if lead is not None else None
         try:
-            await self.store.put(key, value, ttl)
+            await self.store.put(key, value, ttl, token)
         except CacheStoreError as exc:
             self._unavailable(exc)
+            return
+        if lead is not None:
+            lead.token = None  # released with the write
 
     async def unlock(self, key: str, token: str | None) -> None:
         if token is None:

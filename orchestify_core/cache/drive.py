@@ -12,6 +12,7 @@ above 0 unless the config allows it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncGenerator
 from decimal import Decimal
@@ -29,7 +30,7 @@ from .flight import Outcome as FlightOutcome
 
 if TYPE_CHECKING:
     from ..provider import LLMProvider
-    from .core import ProviderCache
+    from .core import Lead, ProviderCache
 
 __all__ = ["cached_events"]
 
@@ -91,7 +92,7 @@ async def _through_cache(
     try:
         async for event in events:
             if type(event) is StreamDone:
-                outcome = await _store(cache, provider, key, event.response, captured)
+                outcome = await _store(cache, provider, key, event.response, captured, lead)
                 if lead is not None:
                     await lead.finish(outcome)
                     lead = None
@@ -116,13 +117,14 @@ async def _store(
     key: str,
     response: LLMResponse,
     captured: list[StreamEvent] | None,
+    lead: Lead | None,
 ) -> Entry | FlightOutcome:
     """Store the answer when the called provider served it; what the waiters get."""
     if response.provider_id != provider.provider_id:
         return FlightOutcome.UNCACHED
     cost = response.cost_usd
     events = None if captured is None else tuple(captured)
-    await cache.cache.put(key, encode(response, cost, events), cache.ttl)
+    await cache.cache.put(key, encode(response, cost, events), cache.ttl, lead)
     return Entry(_stored(response), cost, events)
 
 
@@ -168,5 +170,6 @@ async def _hit(
     if meter is not None:
         from ..ledger import NO_LABELS
 
-        await meter.record(provider, settings.labels or NO_LABELS, None, record)
+        # The row is written even if the caller is cancelled meanwhile (as an attempt's is).
+        await asyncio.shield(meter.record(provider, settings.labels or NO_LABELS, None, record))
     return response

@@ -70,12 +70,9 @@ async def wait_for_lock(
     making (its bytes), or give up at ``deadline`` (False: call without the lock)."""
     interval = _FIRST_POLL
     while True:
-        if await store.lock(key, token, lease):
-            value = await store.get(key)  # stored between our last look and the lock
-            if value is not None:
-                await store.unlock(key, token)
-                return value
-            return True
+        got = await store.lock_or_get(key, token, lease)
+        if got is not False:
+            return got
         while True:
             if time.monotonic() >= deadline:
                 return False

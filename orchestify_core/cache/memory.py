@@ -51,7 +51,9 @@ class MemoryCacheStore(CacheStore):
             self._entries.move_to_end(key)
             return value
 
-    async def put(self, key: str, value: bytes, ttl: float | None) -> None:
+    async def put(
+        self, key: str, value: bytes, ttl: float | None, release: str | None = None
+    ) -> None:
         cost = len(value) + len(key) + ENTRY_OVERHEAD
         if cost > self.max_bytes:
             return  # larger than the whole cache: never stored

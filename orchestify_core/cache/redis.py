@@ -16,6 +16,15 @@ from .base import CacheStore, CacheStoreError
 
 __all__ = ["RedisCacheStore"]
 
+#: KEYS: the entry, the lock. ARGV: token, lease (ms). The entry if stored, else 1 when the
+#: lock was taken, 0 when another holds it.
+_LOCK_OR_GET = """
+local value = redis.call('GET', KEYS[1])
+if value then return value end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return 0
+"""
+
 #: Deletes the lock only while the caller's token still holds it.
 _UNLOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -33,7 +42,7 @@ class RedisCacheStore(CacheStore):
         self._url = url
         self.timeout = timeout
         self._tag = "{" + prefix + "}:cache"
-        self._clients = LoopClients(self._connect, {"unlock": _UNLOCK})
+        self._clients = LoopClients(self._connect, {"unlock": _UNLOCK, "lock_or_get": _LOCK_OR_GET})
         self._salt: bytes | None = None
 
     def describe(self) -> str:
@@ -63,9 +72,18 @@ class RedisCacheStore(CacheStore):
         value = await self._call("get", self._client().get(f"{self._tag}:e:{key}"))
         return None if value is None else bytes(value)
 
-    async def put(self, key: str, value: bytes, ttl: float | None) -> None:
+    async def put(
+        self, key: str, value: bytes, ttl: float | None, release: str | None = None
+    ) -> None:
         px = None if ttl is None else max(int(ttl * 1000), 1)
-        await self._call("put", self._client().set(f"{self._tag}:e:{key}", value, px=px))
+        client, scripts = self._clients.get()
+        if release is None:
+            await self._call("put", client.set(f"{self._tag}:e:{key}", value, px=px))
+            return
+        pipe = client.pipeline(transaction=False)
+        pipe.set(f"{self._tag}:e:{key}", value, px=px)
+        await scripts["unlock"](keys=[f"{self._tag}:l:{key}"], args=[release], client=pipe)
+        await self._call("put", pipe.execute())
 
     async def salt(self) -> bytes:
         if self._salt is None:
@@ -80,6 +98,14 @@ class RedisCacheStore(CacheStore):
             "lock", self._client().set(name, token, nx=True, px=max(int(ttl * 1000), 1))
         )
         return bool(taken)
+
+    async def lock_or_get(self, key: str, token: str, ttl: float) -> bytes | bool:
+        script = self._clients.get()[1]["lock_or_get"]
+        keys = [f"{self._tag}:e:{key}", f"{self._tag}:l:{key}"]
+        answer = await self._call("lock", script(keys=keys, args=[token, max(int(ttl * 1000), 1)]))
+        if isinstance(answer, bytes):
+            return answer
+        return bool(answer)
 
     async def locked(self, key: str) -> bool:
         return bool(await self._call("lock", self._client().exists(f"{self._tag}:l:{key}")))

@@ -28,7 +28,9 @@ CREATE TABLE IF NOT EXISTS entries (
     stored REAL NOT NULL, expires REAL
 );
 CREATE INDEX IF NOT EXISTS entries_stored ON entries (stored);
+CREATE INDEX IF NOT EXISTS entries_expires ON entries (expires);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+INSERT OR IGNORE INTO meta SELECT 'bytes', COALESCE(SUM(size), 0) FROM entries;
 """
 
 
@@ -88,7 +90,9 @@ class SQLiteCacheStore(CacheStore):
 
         return await self._run(work)
 
-    async def put(self, key: str, value: bytes, ttl: float | None) -> None:
+    async def put(
+        self, key: str, value: bytes, ttl: float | None, release: str | None = None
+    ) -> None:
         size = len(value) + len(key)
         if size > self.max_bytes:
             return
@@ -98,11 +102,13 @@ class SQLiteCacheStore(CacheStore):
         def work(connection: sqlite3.Connection) -> None:
             connection.execute("BEGIN IMMEDIATE")
             try:
+                old = connection.execute("SELECT size FROM entries WHERE key = ?", (key,))
+                replaced = old.fetchone()
                 connection.execute(
                     "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
                     (key, value, size, now, expires),
                 )
-                self._evict(connection, now)
+                self._evict(connection, now, size - (replaced[0] if replaced else 0))
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
@@ -110,20 +116,23 @@ class SQLiteCacheStore(CacheStore):
 
         await self._run(work)
 
-    def _evict(self, connection: sqlite3.Connection, now: float) -> None:
-        connection.execute("DELETE FROM entries WHERE expires IS NOT NULL AND expires <= ?", (now,))
-        total = connection.execute("SELECT COALESCE(SUM(size), 0) FROM entries").fetchone()[0]
-        if total <= self.max_bytes:
-            return
-        over = total - self.max_bytes
-        cursor = connection.execute("SELECT key, size FROM entries ORDER BY stored, key")
-        doomed: list[tuple[str]] = []
-        for key, size in cursor:
-            doomed.append((key,))
-            over -= size
-            if over <= 0:
-                break
-        connection.executemany("DELETE FROM entries WHERE key = ?", doomed)
+    def _evict(self, connection: sqlite3.Connection, now: float, added: int) -> None:
+        """Drop the expired entries, then the oldest while the total passes max_bytes; the
+        total is kept in ``meta`` (no scan of the table per write)."""
+        expired = "FROM entries WHERE expires IS NOT NULL AND expires <= ?"
+        gone = connection.execute(f"SELECT COALESCE(SUM(size), 0) {expired}", (now,)).fetchone()
+        connection.execute(f"DELETE {expired}", (now,))
+        row = connection.execute("SELECT value FROM meta WHERE name = 'bytes'").fetchone()
+        total = int(row[0]) + added - int(gone[0])
+        if total > self.max_bytes:
+            doomed: list[tuple[str]] = []
+            for key, size in connection.execute("SELECT key, size FROM entries ORDER BY stored"):
+                doomed.append((key,))
+                total -= size
+                if total <= self.max_bytes:
+                    break
+            connection.executemany("DELETE FROM entries WHERE key = ?", doomed)
+        connection.execute("UPDATE meta SET value = ? WHERE name = 'bytes'", (total,))
 
     async def salt(self) -> bytes:
         if self._salt is None:
@@ -141,6 +150,7 @@ class SQLiteCacheStore(CacheStore):
     async def clear(self) -> None:
         def work(connection: sqlite3.Connection) -> None:
             connection.execute("DELETE FROM entries")
+            connection.execute("UPDATE meta SET value = 0 WHERE name = 'bytes'")
 
         await self._run(work)
 

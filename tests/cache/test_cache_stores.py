@@ -53,6 +53,31 @@ async def test_memory_evicts_the_least_recently_used_past_max_bytes(
     assert openai_server.requests_received == 9
 
 
+async def test_sqlite_deletes_the_oldest_past_max_bytes(
+    tmp_path: Path, registries: Build, openai_server: OpenAIServer
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "answers.sqlite3"
+    registry = registries(
+        f"cache: {{backend: sqlite, path: '{path}', max_bytes: 4096}}\nproviders:\n"
+        + provider_yaml("p", openai_server.base_url)
+    )
+    provider = registry.get("p")
+    for index in range(8):  # each answer is ~1 KB stored: the file holds three or so
+        openai_server.enqueue(Reply(text=f"{index}" * 600))
+        await provider.complete(ask(f"q{index}"), temperature=0)
+    assert (await provider.complete(ask("q7"), temperature=0)).cached
+    assert not (await provider.complete(ask("q0"), temperature=0)).cached  # the oldest went
+    assert openai_server.requests_received == 9
+    await registry.aclose()
+    with sqlite3.connect(path) as connection:
+        total, count = connection.execute("SELECT SUM(size), COUNT(*) FROM entries").fetchone()
+        [kept] = connection.execute("SELECT value FROM meta WHERE name = 'bytes'").fetchone()
+    assert total == kept <= 4096
+    assert 1 < count < 8
+
+
 async def test_entries_expire_after_their_ttl(
     cache_yaml: Callable[..., str], registries: Build, openai_server: OpenAIServer
 ) -> None:
