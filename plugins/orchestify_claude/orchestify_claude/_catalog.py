@@ -26,7 +26,7 @@ import importlib.util
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 from typing import Any, get_args
@@ -39,7 +39,15 @@ __all__ = ["PROVIDER_TYPE", "SdkModels", "catalog", "deprecated_models", "sdk_mo
 
 PROVIDER_TYPE = "anthropic"
 _TABLE = "orchestify-claude table"
-_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)\b")
+_SDK_DATE = re.compile(r"([A-Za-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?,\s*(\d{4})")
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("january", "february", "march", "april", "may", "june", "july", "august",
+         "september", "october", "november", "december"),
+        start=1,
+    )
+}  # fmt: skip
 _VERSIONED = re.compile(r"claude-([a-z]+)-(\d+)(?:-(\d{1,2}))?$")
 #: The capabilities of a lifecycle-only entry: not looked up (the caller reads none).
 _LIFECYCLE_ONLY = ModelCapabilities(tools=True, vision=True, thinking=True, known=False)
@@ -85,9 +93,14 @@ def _sdk_modules() -> tuple[ModuleType, ModuleType]:
 
 
 def _end_of_life(text: str) -> date | None:
-    """``November 30th, 2026`` (the SDK's format) -> a date; None if unreadable."""
+    """``November 30th, 2026`` (the SDK's format) -> a date; None if unreadable. (Read by
+    hand: ``strptime`` costs milliseconds on its first use, in a provider's construction.)"""
+    match = _SDK_DATE.fullmatch(text.strip())
+    month = _MONTHS.get(match[1].lower()) if match else None
+    if match is None or month is None:
+        return None
     try:
-        return datetime.strptime(_ORDINAL.sub(r"\1", text.strip()), "%B %d, %Y").date()
+        return date(int(match[3]), month, int(match[2]))
     except ValueError:
         return None
 
@@ -109,9 +122,14 @@ def sdk_models() -> SdkModels:
     model_module, deprecated_module = _sdk_modules()
     raw: dict[str, str] = deprecated_module.DEPRECATED_MODELS
     deprecated = {model: day for model, text in raw.items() if (day := _end_of_life(text))}
-    return SdkModels(
-        importlib.metadata.version("anthropic"), _literals(model_module.Model), deprecated
-    )
+    return SdkModels(_sdk_version(), _literals(model_module.Model), deprecated)
+
+
+def _sdk_version() -> str:
+    """The SDK's version: its ``__version__`` once imported (reading the installed metadata
+    costs milliseconds a provider's construction need not pay)."""
+    version = getattr(sys.modules.get("anthropic"), "__version__", None)
+    return version if isinstance(version, str) else importlib.metadata.version("anthropic")
 
 
 def deprecated_models() -> dict[str, date]:

@@ -18,8 +18,9 @@ its entries whose ``mode`` is ``chat``, ``completion`` or ``responses`` (what
 
 Listing the catalog does not import litellm (seconds): the map is read from the JSON file
 litellm ships, which is the map litellm loads with ``LITELLM_LOCAL_MODEL_COST_MAP=True``
-(the plugin's default), with its alias rows expanded as litellm does. Once litellm is imported, its live ``litellm.model_cost`` is read,
-and a model is found LiteLLM's way (``anthropic/claude-sonnet-4-5`` -> its map key).
+(the plugin's default), with its alias rows expanded as litellm does. Once litellm is
+imported, its live ``litellm.model_cost`` is read, and a model is found LiteLLM's way
+(``anthropic/claude-sonnet-4-5`` -> its map key).
 """
 
 from __future__ import annotations

@@ -14,16 +14,17 @@ models it declares; this plugin speaks Chat Completions). For each:
   none.
 
 ``chat_model.py`` is read from its file (its literal list, and the notes below it, which
-Python keeps nowhere at run time) without importing the SDK.
+Python keeps nowhere at run time) without importing the SDK; a file whose shape this does
+not recognise is an error of the catalog (the core then warns about nothing).
 """
 
 from __future__ import annotations
 
-import ast
 import functools
 import importlib.metadata
 import importlib.util
 import re
+import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,8 @@ PROVIDER_TYPE = "openai"
 _GENAI_PROVIDER = "openai"
 _SHUTDOWN = re.compile(r"shutdown\s+date:\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 _SIZED = re.compile(r"gpt-(\d+)(?:\.(\d+))?o?(?:-(mini|nano|pro))?$")
+_LITERAL = re.compile(r"^ChatModel\b[^=\n]*=\s*Literal\[(.*?)^\]", re.MULTILINE | re.DOTALL)
+_NOTES = re.compile(r'\s*"""(.*?)"""', re.DOTALL)
 _DATED = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 _LIFECYCLE_ONLY = ModelCapabilities(tools=True, vision=True, thinking=True, known=False)
 
@@ -62,22 +65,13 @@ def _chat_model_source() -> str:
 
 
 def _literal_and_notes(source: str) -> tuple[tuple[str, ...], str]:
-    """The ``ChatModel`` literal's strings and the string that follows it."""
-    body = ast.parse(source).body
-    for index, node in enumerate(body):
-        target = getattr(node, "target", None)
-        if isinstance(target, ast.Name) and target.id == "ChatModel":
-            models = tuple(
-                item.value
-                for item in ast.walk(node)
-                if isinstance(item, ast.Constant) and isinstance(item.value, str)
-            )
-            after = body[index + 1] if index + 1 < len(body) else None
-            notes = ""
-            if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
-                notes = str(after.value.value)
-            return models, notes
-    raise ValueError("no ChatModel in openai/types/shared/chat_model.py")
+    """The ``ChatModel`` literal's strings and the string that follows it (read with two
+    regular expressions: parsing the whole file costs ten times as much)."""
+    literal = _LITERAL.search(source)
+    if literal is None:
+        raise ValueError("no ChatModel literal in openai/types/shared/chat_model.py")
+    notes = _NOTES.match(source, literal.end())
+    return tuple(re.findall(r'"([^"]+)"', literal[1])), notes[1] if notes else ""
 
 
 def parse_deprecations(notes: str) -> dict[str, date | None]:
@@ -97,7 +91,14 @@ def parse_deprecations(notes: str) -> dict[str, date | None]:
 def sdk_models() -> SdkModels:
     """The installed SDK's chat models and deprecations (read once)."""
     models, notes = _literal_and_notes(_chat_model_source())
-    return SdkModels(importlib.metadata.version("openai"), models, parse_deprecations(notes))
+    return SdkModels(_sdk_version(), models, parse_deprecations(notes))
+
+
+def _sdk_version() -> str:
+    """The SDK's version: its ``__version__`` once imported (reading the installed metadata
+    costs milliseconds a provider's construction need not pay)."""
+    version = getattr(sys.modules.get("openai"), "__version__", None)
+    return version if isinstance(version, str) else importlib.metadata.version("openai")
 
 
 def _size(model: str) -> tuple[str, tuple[int, int]] | None:
