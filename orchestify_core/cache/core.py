@@ -139,12 +139,16 @@ class ResponseCache:
 
     async def find_or_lead(self, key: str, wait: float) -> tuple[Entry | None, Lead | None]:
         """The stored answer; else the lead of the call that makes it (the caller must
-        :meth:`Lead.finish` it); else neither: call the provider without leading."""
+        :meth:`Lead.finish` it); else neither: call the provider without leading.
+
+        A shared store is read by the leader's lock-or-get (one round trip for a hit, and
+        for a miss the lock with it)."""
         deadline = time.monotonic() + wait
         while True:
-            entry = await self.get(key)
-            if entry is not None:
-                return entry, None
+            if not self.store.shared:
+                entry = await self.get(key)
+                if entry is not None:
+                    return entry, None
             waiting = self.flights.join(key)
             if waiting is None:
                 return await self._lead(key, deadline, wait)
@@ -174,10 +178,13 @@ class ResponseCache:
         except BaseException:
             self.flights.finish(key, Outcome.CANCELLED)
             raise
+        self._back()
         if isinstance(got, bytes):
             entry = decode(got)
-            self.flights.finish(key, entry if entry is not None else Outcome.UNCACHED)
-            return entry, None
+            if entry is not None:
+                self.flights.finish(key, entry)
+                return entry, None
+            return None, lead  # an entry this version cannot read: this call replaces it
         lead.token = token if got else None
         return None, lead
 

@@ -198,3 +198,22 @@ async def test_a_store_that_is_down_never_fails_a_call(
     assert openai_server.requests_received == 2
     warnings = [r for r in caplog.records if "response cache unreachable" in r.getMessage()]
     assert len(warnings) == 1
+
+
+async def test_an_entry_it_cannot_read_is_replaced(
+    tmp_path: Path, registries: Build, openai_server: OpenAIServer
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "answers.sqlite3"
+    registry = registries(
+        f"cache: {{backend: sqlite, path: '{path}'}}\nproviders:\n"
+        + provider_yaml("p", openai_server.base_url)
+    )
+    provider = registry.get("p")
+    await provider.complete(ask("hello"), temperature=0)
+    with sqlite3.connect(path) as connection:  # as an older or newer version might leave it
+        connection.execute("UPDATE entries SET value = ?", (b'{"v": 999}',))
+    assert not (await provider.complete(ask("hello"), temperature=0)).cached
+    assert (await provider.complete(ask("hello"), temperature=0)).cached
+    assert openai_server.requests_received == 2
