@@ -106,6 +106,8 @@ class BatchStatus:
             ``retry-after`` header), or None; polling honours it.
         provider_state: The provider's own word for the state (``validating``,
             ``finalizing``...), for display.
+        detail: Why a batch failed, in one line (a provider's validation errors), or "";
+            shown by ``orchestify batch status`` and carried by each item's error.
     """
 
     id: str
@@ -117,6 +119,7 @@ class BatchStatus:
     ended_at: datetime | None = None
     retry_after: float | None = None
     provider_state: str = ""
+    detail: str = ""
 
 
 class BatchOutcome(enum.StrEnum):
