@@ -8,6 +8,7 @@ and one call for the whole fleet). See docs/cache.md.
 
 from __future__ import annotations
 
+from .._config_cache import CacheConfig, ProviderCacheConfig
 from .base import CacheStore, CacheStoreError
 from .codec import Entry
 from .core import ProviderCache, ResponseCache, bind_cache, open_cache_store
@@ -15,11 +16,13 @@ from .key import key_namespace, request_key
 from .memory import MemoryCacheStore
 
 __all__ = [
+    "CacheConfig",
     "CacheStore",
     "CacheStoreError",
     "Entry",
     "MemoryCacheStore",
     "ProviderCache",
+    "ProviderCacheConfig",
     "ResponseCache",
     "bind_cache",
     "key_namespace",

@@ -367,3 +367,25 @@ async def test_a_hit_in_the_ledger_and_budgets(
     assert totals.cost == first.cost_usd
     [status] = await ledger.budget_status()
     assert status.spent_usd == first.cost_usd
+
+
+async def test_a_provider_built_in_code_takes_a_cache(openai_server: OpenAIServer) -> None:
+    pytest.importorskip("orchestify_openai")
+    from orchestify_core import LLMProvider
+    from orchestify_core.cache import MemoryCacheStore, ProviderCacheConfig, ResponseCache
+
+    provider = LLMProvider(
+        type="openai",
+        api_key="sk-code",
+        default_model="gpt-4o-mini",
+        base_url=openai_server.base_url,
+    )
+    cache = ResponseCache(MemoryCacheStore(max_bytes=1024 * 1024))
+    provider.set_cache(cache.for_provider(ProviderCacheConfig(enabled=True)))
+    try:
+        await provider.complete(HELLO, temperature=0)
+        assert (await provider.complete(HELLO, temperature=0)).cached
+    finally:
+        await provider.aclose()
+        await cache.aclose()
+    assert openai_server.requests_received == 1
