@@ -266,6 +266,27 @@ OPENAI = [
 
 CLAUDE = [
     M(
+        "cache-control-dropped",
+        "_messages.py",
+        '        block["cache_control"] = mark.to_anthropic()',
+        "        pass",
+        "prompt-cache marks on message parts are not sent",
+    ),
+    M(
+        "tool-cache-control-dropped",
+        "_messages.py",
+        '        param["cache_control"] = tool.cache.to_anthropic()',
+        "        pass",
+        "prompt-cache marks on tools are not sent",
+    ),
+    M(
+        "system-cache-blocks-dropped",
+        "_prompt_cache.py",
+        "    if not any(part.cache is not None for part in parts):",
+        "    if True:",
+        "a marked system prompt is sent as one string, without its mark",
+    ),
+    M(
         "system-dropped",
         "_request.py",
         '    if system:\n        params["system"] = system',
@@ -480,9 +501,16 @@ CLAUDE = [
 
 LITELLM = [
     M(
+        "cache-control-dropped",
+        "_prompt_cache.py",
+        '        entry["cache_control"] = cache.to_anthropic()',
+        "        pass",
+        "prompt-cache marks are not passed to Claude backends",
+    ),
+    M(
         "system-dropped",
         "_messages.py",
-        'out.append({"role": "system", "content": _text_only(message, index)})',
+        'out.append({"role": "system", "content": text})',
         "pass",
         "the system prompt is not sent",
     ),
@@ -545,7 +573,7 @@ LITELLM = [
     M(
         "image-dropped",
         "_messages.py",
-        'content.append({"type": "image_url", "image_url": {"url": part.data_url()}})',
+        "content.append(mark(image, part, claude=claude))",
         "pass",
         "images are not sent",
     ),

@@ -47,6 +47,7 @@ from ._base import PEER_ID, PROVIDER_ID, SuiteBase
 from ._checks_answers import AnswerChecks
 from ._checks_connections import ConnectionChecks
 from ._checks_errors import ErrorChecks
+from ._checks_prompt_cache import PromptCacheChecks
 from ._checks_wire import WireChecks
 from ._claims import PROTOCOL_DEFAULTS, Claims
 from ._wire import AnthropicWire, OpenAIWire, WireFormat, wire_format
@@ -64,5 +65,7 @@ __all__ = [
 ]
 
 
-class ProviderConformance(AnswerChecks, WireChecks, ErrorChecks, ConnectionChecks, SuiteBase):
+class ProviderConformance(
+    AnswerChecks, WireChecks, PromptCacheChecks, ErrorChecks, ConnectionChecks, SuiteBase
+):
     """Every check a provider plugin must pass; subclass it as the module docstring shows."""

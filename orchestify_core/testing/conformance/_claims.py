@@ -32,6 +32,7 @@ PROTOCOL_DEFAULTS: dict[str | None, dict[str, bool]] = {
         "cache_write": True,
         "early_input_usage": True,
         "network": True,
+        "prompt_cache_marks": False,
     },
     # Chat Completions: no visible thinking, no cache writes in OpenAI's own usage, and a
     # stream's usage only in its last chunk.
@@ -42,6 +43,7 @@ PROTOCOL_DEFAULTS: dict[str | None, dict[str, bool]] = {
         "cache_write": False,
         "early_input_usage": False,
         "network": True,
+        "prompt_cache_marks": False,
     },
     # No server at all (the scripted provider, or a plugin that overrides script()).
     None: {
@@ -51,6 +53,7 @@ PROTOCOL_DEFAULTS: dict[str | None, dict[str, bool]] = {
         "cache_write": False,
         "early_input_usage": True,
         "network": False,
+        "prompt_cache_marks": False,
     },
 }
 """The defaults of every :class:`Claims` field per ``protocol``; any other protocol (a
@@ -99,6 +102,9 @@ class Claims:
             one asked for.
         network: It talks to a server: connection pooling, ``aclose()``, refused
             connections, timeouts and ``x-should-retry`` are checked.
+        prompt_cache_marks: Prompt-cache marks (``cache=`` on parts, system blocks and
+            tools) reach the wire as the protocol's breakpoints (Anthropic's
+            ``cache_control``), and a fifth mark is refused before sending.
     """
 
     tools: bool | None = _claim()
@@ -117,6 +123,7 @@ class Claims:
     headers: bool | None = _claim()
     served_model: bool | None = _claim()
     network: bool | None = _claim()
+    prompt_cache_marks: bool | None = _claim()
 
     def resolved(self, protocol: str | None) -> Claims:
         """These claims with every ``None`` replaced by ``protocol``'s default."""

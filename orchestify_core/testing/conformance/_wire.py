@@ -67,6 +67,11 @@ class WireFormat:
         """The thinking budget in tokens."""
         raise NotImplementedError
 
+    def cache_breakpoints(self, body: Body) -> list[Any]:
+        """The prompt-cache breakpoints in reading order (tools, system, messages), as the
+        protocol spells each one."""
+        raise NotImplementedError
+
 
 class AnthropicWire(WireFormat):
     """The Messages API: ``system`` apart, ``stop_sequences``, ``input_schema`` tools."""
@@ -119,6 +124,20 @@ class AnthropicWire(WireFormat):
             budget = thinking.get("budget_tokens")
             return budget if isinstance(budget, int) else None
         return None
+
+    def cache_breakpoints(self, body: Body) -> list[Any]:
+        """Every ``cache_control``: on tools, system blocks, then message content blocks."""
+        blocks: list[Any] = list(body.get("tools") or ())
+        system = body.get("system")
+        if isinstance(system, list):
+            blocks.extend(system)
+        for message in body.get("messages") or ():
+            content = message.get("content") if isinstance(message, Mapping) else None
+            if isinstance(content, list):
+                blocks.extend(content)
+        return [
+            b["cache_control"] for b in blocks if isinstance(b, Mapping) and "cache_control" in b
+        ]
 
 
 class OpenAIWire(WireFormat):

@@ -12,7 +12,13 @@ class TestClaudeConformance(ProviderConformance):
 
     protocol = "anthropic"
     claims = Claims(
-        tools=True, thinking=True, vision=True, cache_read=True, cache_write=True, network=True
+        tools=True,
+        thinking=True,
+        vision=True,
+        cache_read=True,
+        cache_write=True,
+        network=True,
+        prompt_cache_marks=True,
     )
 
     def provider_settings(self, base_url: str | None) -> dict[str, Any]:

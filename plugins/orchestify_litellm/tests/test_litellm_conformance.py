@@ -32,7 +32,12 @@ class TestAnthropicBackendConformance(_KnownGaps):
 
     protocol: ClassVar[str | None] = "anthropic"
     claims: ClassVar[Claims] = Claims(
-        tools=True, thinking=True, vision=True, cache_read=True, cache_write=True
+        tools=True,
+        thinking=True,
+        vision=True,
+        cache_read=True,
+        cache_write=True,
+        prompt_cache_marks=True,
     )
 
     def provider_settings(self, base_url: str | None) -> dict[str, Any]:
