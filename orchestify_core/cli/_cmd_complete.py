@@ -91,7 +91,8 @@ def _types(config: OrchestifyConfig) -> str:
 
 
 def _needed(config: OrchestifyConfig, args: argparse.Namespace) -> OrchestifyConfig:
-    """The config cut down to the provider asked for and its fallbacks (transitively)."""
+    """The config cut down to the provider asked for and its fallbacks (transitively), with
+    the response cache."""
     providers = config.providers.providers
     agents = config.agents.agents
     if args.agent:
@@ -110,7 +111,7 @@ def _needed(config: OrchestifyConfig, args: argparse.Namespace) -> OrchestifyCon
     kept = {pid: providers[pid] for pid in wanted}
     if args.no_fallback:
         kept = {pid: attrs.evolve(p, fallbacks=()) for pid, p in kept.items()}
-    return OrchestifyConfig(ProvidersConfig(kept), AgentsConfig(agents))
+    return OrchestifyConfig(ProvidersConfig(kept), AgentsConfig(agents), cache=config.cache)
 
 
 async def _complete(
@@ -200,6 +201,7 @@ def response_json(response: LLMResponse) -> dict[str, Any]:
         "cost_usd": None if response.cost_usd is None else str(response.cost_usd),
         "latency_s": None if response.latency_s is None else round(response.latency_s, 3),
         "attempts": response.attempts,
+        "cached": response.cached,
     }
 
 
@@ -215,6 +217,8 @@ def _usage_line(registry: ProviderRegistry, elapsed: float, interrupted: bool) -
     ]
     if usage.estimated_attempts:
         parts.append("estimated")
+    if usage.cache_hits:
+        parts.append(f"from the response cache (saved ${usage.saved_cost:.6f})")
     if interrupted:
         parts.append("interrupted")
     print(" | ".join(parts), file=sys.stderr)

@@ -60,3 +60,20 @@ def test_usage_shows_the_hits_and_what_they_saved(
     assert "saved_usd" in header
     total = next(row for row in rows if row.split()[0] == "total")
     assert total.split()[-2:] == ["3", str(3 * cost)]
+
+
+def test_complete_says_when_the_answer_came_from_the_cache(
+    config: tuple[Path, Decimal], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, cost = config
+    command = ["complete", "-c", str(path), "-p", "p", "--temperature", "0", "hello"]
+    assert main([*command, "--json"]) == 0
+    captured = capsys.readouterr()
+    answer = json.loads(captured.out)
+    assert answer["cached"] is True
+    assert answer["cost_usd"] == "0"
+    assert f"from the response cache (saved ${cost:.6f})" in captured.err
+    assert main([*command[:-1], "a question never asked", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["cached"] is False
+    assert "from the response cache" not in captured.err
