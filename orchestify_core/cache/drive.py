@@ -13,6 +13,7 @@ above 0 unless the config allows it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncGenerator
 from decimal import Decimal
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["cached_events"]
 
 _ZERO = Decimal(0)
+logger = logging.getLogger("orchestify_core.provider")  # where attempts are logged
 
 
 def cached_events(
@@ -154,6 +156,9 @@ async def _hit(
         cached=True,
     )
     provider._ledger.add_hit(entry.cost)
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("provider=%s model=%s outcome=cache_hit saved=%s latency=%.4fs",
+                     provider.provider_id, response.model, entry.cost, latency)  # fmt: skip
     record = Attempt(
         provider_id=provider.provider_id,
         model=response.model,
