@@ -40,7 +40,7 @@ from ._options import OpenAIOptions
 from ._request import build_params
 
 if TYPE_CHECKING:
-    from openai.types import Batch
+    from openai.types import Batch, BatchError
 
 __all__ = [
     "BATCH_ENDPOINT",
@@ -174,7 +174,23 @@ def to_status(provider_id: str, batch: Batch, headers: Mapping[str, str]) -> Bat
         ),
         retry_after=retry_after_from_headers(headers),
         provider_state=batch.status,
+        detail=_failure(batch),
     )
+
+
+def _failure(batch: Batch, shown: int = 3) -> str:
+    """Why OpenAI refused the batch as a whole: its first validation errors, one line."""
+    errors = batch.errors.data if batch.errors is not None else None
+    if not errors:
+        return ""
+    more = f" (and {len(errors) - shown} more)" if len(errors) > shown else ""
+    return "; ".join(_describe(error) for error in errors[:shown]) + more
+
+
+def _describe(error: BatchError) -> str:
+    where = f"line {error.line}: " if error.line is not None else ""
+    text = f"{error.code or 'error'}: {error.message}" if error.message else error.code or "error"
+    return where + text
 
 
 def _counts(batch: Batch, state: BatchState) -> BatchCounts:

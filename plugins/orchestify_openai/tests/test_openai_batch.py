@@ -283,6 +283,7 @@ async def test_a_failed_batch_is_reported_failed(
     assert final.state is BatchState.FAILED
     assert final.provider_state == "failed"
     assert final.ended_at is not None
+    assert final.detail == "line 1: invalid_json_line: This line is not parseable as valid JSON."
 
 
 async def test_an_unknown_batch_id_is_a_not_found_error(provider: LLMProvider) -> None:
