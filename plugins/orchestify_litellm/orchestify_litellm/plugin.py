@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Sequence
 
 from orchestify_core.plugin import (
+    BatchItem,
+    BatchItemResult,
+    BatchPricing,
+    BatchStatus,
     CatalogEntry,
     CompletionRequest,
     HealthStatus,
@@ -22,11 +26,16 @@ from orchestify_core.plugin import (
     hookimpl,
 )
 
-from . import _catalog, _client, _models, _request, _stream, _tokens
+from . import _batch, _batch_results, _catalog, _client, _models, _request, _stream, _tokens
 from ._options import LiteLLMOptions
 from ._provider import LiteLLMProvider
 
 __all__ = [
+    "orchestify_batch_cancel",
+    "orchestify_batch_pricing",
+    "orchestify_batch_results",
+    "orchestify_batch_status",
+    "orchestify_batch_submit",
     "orchestify_capabilities",
     "orchestify_close_client",
     "orchestify_complete",
@@ -108,3 +117,33 @@ def orchestify_health_check(provider: ProviderContext) -> Awaitable[HealthStatus
 @hookimpl
 def orchestify_close_client(provider: ProviderContext) -> Awaitable[None]:
     return _client.close_client(provider)
+
+
+@hookimpl
+def orchestify_batch_submit(
+    provider: ProviderContext, items: Sequence[BatchItem]
+) -> Awaitable[BatchStatus]:
+    _batch.check_routes(provider, items)  # a route LiteLLM does not batch: refused here
+    return _batch.submit_batch(provider, items)
+
+
+@hookimpl
+def orchestify_batch_status(provider: ProviderContext, batch_id: str) -> Awaitable[BatchStatus]:
+    return _batch.batch_status(provider, batch_id)
+
+
+@hookimpl
+def orchestify_batch_results(
+    provider: ProviderContext, batch_id: str
+) -> AsyncIterator[BatchItemResult]:
+    return _batch_results.batch_results(provider, batch_id)
+
+
+@hookimpl
+def orchestify_batch_cancel(provider: ProviderContext, batch_id: str) -> Awaitable[BatchStatus]:
+    return _batch.cancel_batch(provider, batch_id)
+
+
+@hookimpl
+def orchestify_batch_pricing(provider: ProviderContext, model: str) -> BatchPricing:
+    return _batch.batch_pricing()
