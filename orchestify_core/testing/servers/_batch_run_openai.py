@@ -303,8 +303,7 @@ class BatchRun:
         self._enter(status)
         if status in _UNRUN and self.plan.report_unrun:
             code, message = _UNRUN[status]
-            for item in self.items[self.ran :]:
-                self._counts.failed += 1
+            for item in self.items[self.ran :]:  # not counted as failed: they never ran
                 self.error_lines.append(self._line(item, None, {"code": code, "message": message}))
         if self.plan.shuffle_seed is not None:
             random.Random(self.plan.shuffle_seed).shuffle(self.output_lines)

@@ -224,6 +224,7 @@ async def test_an_expired_batch_reports_the_items_that_never_ran(
     final = await job.wait(**FAST)
     assert final.state is BatchState.EXPIRED
     assert final.provider_state == "expired"
+    assert (final.counts.succeeded, final.counts.expired, final.counts.processing) == (3, 5, 0)
     results = {r.custom_id: r async for r in job.results(**FAST)}
     assert len(results) == 8
     succeeded = sorted(cid for cid, r in results.items() if r.outcome is BatchOutcome.SUCCEEDED)
