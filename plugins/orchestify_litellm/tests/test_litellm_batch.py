@@ -120,8 +120,10 @@ async def test_each_line_holds_the_body_litellm_sends_for_the_same_call(
 
 
 async def test_item_errors_carry_the_status_and_message(
-    server: OpenAIServer, provider: LLMProvider
+    server: OpenAIServer, provider: LLMProvider, api_key: str
 ) -> None:
+    """A 404 and a 429 item are errors of their status with OpenAI's message; the key is
+    nowhere on the wire but its header (not in the uploaded file)."""
     server.enqueue(Reply(), Reply(status=429, error_message="slow down"))
     requests = prompts(3)
     requests[1]["model"] = "openai/gpt-nope"
@@ -132,6 +134,7 @@ async def test_item_errors_carry_the_status_and_message(
     assert "gpt-nope" in str(missing)
     assert isinstance(limited, RateLimitError)
     assert "slow down" in str(limited)
+    assert server.find_secret(api_key) == []
 
 
 async def test_a_cancelled_batch_reports_what_never_ran(
