@@ -61,7 +61,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     from ..plugins import create_plugin_manager, installed_plugins
 
-    types = [info.provider_type for info in installed_plugins() if info.allowed]
+    types = list(dict.fromkeys(info.provider_type for info in installed_plugins() if info.allowed))
     chosen = _chosen(args, types)
     host = create_plugin_manager()
     rows: list[dict[str, Any]] = []

@@ -31,7 +31,7 @@ YAML = '''
 providers:
   claude_via_litellm:
     type: litellm
-    default_model: anthropic/claude-sonnet-4-5
+    default_model: anthropic/claude-sonnet-4-6
     api_key: ${KEY}
     base_url: ${BASE}
     retry: {max_retries: 0}
