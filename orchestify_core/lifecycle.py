@@ -25,6 +25,7 @@ from .catalog import CatalogEntry
 
 if TYPE_CHECKING:
     from .config import OrchestifyConfig
+    from .plugins import PluginHost
 
 __all__ = [
     "catalog_entries",
@@ -127,13 +128,16 @@ def _configured_models(config: OrchestifyConfig) -> list[tuple[str, str, str, tu
     return found
 
 
-def config_warnings(config: OrchestifyConfig) -> list[tuple[str, str]]:
+def config_warnings(
+    config: OrchestifyConfig, host: PluginHost | None = None
+) -> list[tuple[str, str]]:
     """``(located key path, what)`` for each configured model that is retiring, in config
-    order. Loads each type's plugin module (never its SDK)."""
+    order. Loads each type's plugin module (never its SDK) into ``host``, or a new plugin
+    manager."""
     from .plugins import create_plugin_manager, ensure_provider_type
 
     found = _configured_models(config)
-    host = create_plugin_manager()
+    host = host or create_plugin_manager()
     for provider_type in {t for t, *_ in found}:
         ensure_provider_type(host, provider_type)
     by_type: dict[str, dict[str, CatalogEntry]] = {}

@@ -21,6 +21,7 @@ from ._keys import literal_credentials, unset_keys
 
 if TYPE_CHECKING:
     from ..config import OrchestifyConfig
+    from ..plugins import PluginHost
     from ..provider import LLMProvider
     from ..registry import ProviderRegistry
 
@@ -54,10 +55,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     config = load(args, allow_unset_keys=not args.connectivity)
-    _check_options(config)
+    host = _check_options(config)
     for warning in literal_credentials(config):
         print(f"orchestify: warning: {warning}", file=sys.stderr)
-    for where, what in config_warnings(config):  # deprecated models: advice, status unchanged
+    for where, what in config_warnings(config, host):  # deprecated models: advice, status unchanged
         print(f"orchestify: warning: {where}: {what}", file=sys.stderr)
     providers, agents = len(config.providers.providers), len(config.agents.agents)
     print(f"config ok: {providers} provider(s), {agents} agent(s)")
@@ -80,9 +81,10 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _check_options(config: OrchestifyConfig) -> None:
+def _check_options(config: OrchestifyConfig) -> PluginHost:
     """Each provider's ``options:`` against its plugin's options class, every problem at
-    once. Loads the plugins' modules (their hooks), never their SDKs."""
+    once. Loads the plugins' modules (their hooks), never their SDKs; returns the plugin
+    manager they are loaded in."""
     from ..config import ConfigProblems, structure_options
     from ..errors import ConfigError
     from ..plugins import create_plugin_manager, ensure_provider_type
@@ -104,6 +106,7 @@ def _check_options(config: OrchestifyConfig) -> None:
     if problems:
         problems.sort(key=lambda error: (error.file or "", error.line or 0))
         raise ConfigProblems(problems)
+    return host
 
 
 async def _health(registry: ProviderRegistry, timeout: float) -> dict[str, tuple[bool, str]]:

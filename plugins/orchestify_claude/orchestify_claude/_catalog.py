@@ -50,6 +50,7 @@ _MONTHS = {
 }  # fmt: skip
 _VERSIONED = re.compile(r"claude-([a-z]+)-(\d+)(?:-(\d{1,2}))?$")
 #: The capabilities of a lifecycle-only entry: not looked up (the caller reads none).
+_VERSION = re.compile(r"^__version__\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
 _LIFECYCLE_ONLY = ModelCapabilities(tools=True, vision=True, thinking=True, known=False)
 
 
@@ -126,10 +127,20 @@ def sdk_models() -> SdkModels:
 
 
 def _sdk_version() -> str:
-    """The SDK's version: its ``__version__`` once imported (reading the installed metadata
-    costs milliseconds a provider's construction need not pay)."""
+    """The SDK's version: its ``__version__`` once imported, else the one its ``_version.py``
+    states (parsing the installed metadata costs about 10 ms), else the metadata's."""
     version = getattr(sys.modules.get("anthropic"), "__version__", None)
-    return version if isinstance(version, str) else importlib.metadata.version("anthropic")
+    if isinstance(version, str):
+        return version
+    spec = importlib.util.find_spec("anthropic")
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        try:
+            stated = _VERSION.search((Path(folder) / "_version.py").read_text("utf-8"))
+        except OSError:
+            continue
+        if stated is not None:
+            return stated[1]
+    return importlib.metadata.version("anthropic")
 
 
 def deprecated_models() -> dict[str, date]:

@@ -42,6 +42,7 @@ _SIZED = re.compile(r"gpt-(\d+)(?:\.(\d+))?o?(?:-(mini|nano|pro))?$")
 _LITERAL = re.compile(r"^ChatModel\b[^=\n]*=\s*Literal\[(.*?)^\]", re.MULTILINE | re.DOTALL)
 _NOTES = re.compile(r'\s*"""(.*?)"""', re.DOTALL)
 _DATED = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+_VERSION = re.compile(r"^__version__\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
 _LIFECYCLE_ONLY = ModelCapabilities(tools=True, vision=True, thinking=True, known=False)
 
 
@@ -95,10 +96,20 @@ def sdk_models() -> SdkModels:
 
 
 def _sdk_version() -> str:
-    """The SDK's version: its ``__version__`` once imported (reading the installed metadata
-    costs milliseconds a provider's construction need not pay)."""
+    """The SDK's version: its ``__version__`` once imported, else the one its ``_version.py``
+    states (parsing the installed metadata costs about 10 ms), else the metadata's."""
     version = getattr(sys.modules.get("openai"), "__version__", None)
-    return version if isinstance(version, str) else importlib.metadata.version("openai")
+    if isinstance(version, str):
+        return version
+    spec = importlib.util.find_spec("openai")
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        try:
+            stated = _VERSION.search((Path(folder) / "_version.py").read_text("utf-8"))
+        except OSError:
+            continue
+        if stated is not None:
+            return stated[1]
+    return importlib.metadata.version("openai")
 
 
 def _size(model: str) -> tuple[str, tuple[int, int]] | None:
