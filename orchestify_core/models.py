@@ -185,7 +185,9 @@ def _text_part_from_dict(part: Mapping[Any, Any], where: str) -> TextPart:
     return TextPart(text, cache=coerce_mark(part.get("cache_control"), f"{where}.cache_control"))
 
 
-def _freeze_content(value: str | Sequence[ContentPart]) -> str | tuple[ContentPart, ...]:
+def _freeze_content(
+    value: str | Sequence[ContentPart | Mapping[str, Any]],
+) -> str | tuple[ContentPart, ...]:
     if isinstance(value, str):
         return value
     if isinstance(value, Sequence):

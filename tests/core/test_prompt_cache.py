@@ -89,7 +89,7 @@ def test_bad_marks_are_refused_in_one_line(bad: Any, message: str) -> None:
 def test_dict_text_parts_carry_their_cache_control() -> None:
     message = LLMMessage(
         "user",
-        [  # type: ignore[list-item]
+        [
             {"type": "text", "text": "a"},
             {"type": "text", "text": "b", "cache_control": {"type": "ephemeral", "ttl": "1h"}},
         ],
@@ -99,13 +99,13 @@ def test_dict_text_parts_carry_their_cache_control() -> None:
 
 def test_a_dict_part_that_is_not_text_is_refused() -> None:
     with pytest.raises(RequestValidationError, match=r"content\[0\]: a content part given as"):
-        LLMMessage("user", [{"type": "image", "source": {}}])  # type: ignore[list-item]
+        LLMMessage("user", [{"type": "image", "source": {}}])
 
 
 def test_bad_dict_mark_names_its_part() -> None:
     bad = {"type": "text", "text": "b", "cache_control": {"type": "ephemeral", "ttl": "9m"}}
     with pytest.raises(RequestValidationError, match=r"content\[1\]\.cache_control: .*ttl"):
-        LLMMessage("user", [TextPart("a"), bad])  # type: ignore[list-item]
+        LLMMessage("user", [TextPart("a"), bad])
 
 
 @pytest.mark.parametrize(
