@@ -202,6 +202,11 @@ class AnthropicServer(LoopbackServer):
         """The emulated prompt cache: ``cache_control`` blocks write, later requests read."""
         return PromptCacheEmulator()
 
+    def reset(self) -> None:
+        """Forget the queued replies, the recorded requests and the emulated prompt cache."""
+        super().reset()
+        self.prompt_cache.reset()
+
     def render_message(self, turn: Turn, serial: int, body: dict[str, Any]) -> bytes:
         turn = self.prompt_cache.anthropic(turn, body)
         content: list[dict[str, Any]] = []

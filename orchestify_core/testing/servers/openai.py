@@ -121,6 +121,11 @@ class OpenAIServer(LoopbackServer):
         """The emulated prompt cache: a repeated ``prompt_cache_key`` reads its prefix."""
         return PromptCacheEmulator()
 
+    def reset(self) -> None:
+        """Forget the queued replies, the recorded requests and the emulated prompt cache."""
+        super().reset()
+        self.prompt_cache.reset()
+
     def routes(self) -> Mapping[tuple[str, str], Route]:
         return {
             ("POST", "/v1/chat/completions"): self._chat_completions,
