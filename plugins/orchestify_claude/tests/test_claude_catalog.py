@@ -17,7 +17,7 @@ from anthropic._data import DEPRECATED_MODELS
 
 from orchestify_core import LLMMessage, LLMProvider
 from orchestify_core.catalog import CatalogEntry
-from orchestify_core.lifecycle import forget_warnings
+from orchestify_core.lifecycle import forget_warnings, today
 from orchestify_core.plugins import create_plugin_manager, ensure_provider_type
 from orchestify_core.testing.servers import AnthropicServer
 
@@ -95,7 +95,7 @@ async def test_a_deprecated_model_warns_once_and_the_sdk_warning_is_not_shown(
     end = _end_of_life(DEPRECATED_MODELS[DEPRECATED]).isoformat()
     assert len(ours) == 1
     assert ours[0].startswith(f"provider 'claude_main': model '{DEPRECATED}' is deprecated; ")
-    assert f"its end of life {'is' if end >= date.today().isoformat() else 'was'} {end}" in ours[0]
+    assert f"its end of life {'is' if end >= today().isoformat() else 'was'} {end}" in ours[0]
     assert [str(w.message) for w in recwarn if SDK_WARNING.search(str(w.message))] == []
 
 
