@@ -90,6 +90,8 @@ def coerce_message(message: LLMMessage | Mapping[str, Any], index: int) -> LLMMe
             result = LLMMessage(role=message["role"], content=message["content"])
         except KeyError as exc:
             raise RequestValidationError(f"messages[{index}]: missing {exc.args[0]!r}") from None
+        except RequestValidationError as exc:  # a bad content part: say which message
+            raise RequestValidationError(f"messages[{index}]: {exc}") from None
     else:
         raise RequestValidationError(
             f"messages[{index}]: expected an LLMMessage, got {type(message).__name__}"
