@@ -78,7 +78,7 @@ async def _through_cache(
         wait = cache.cache.config.lock_timeout or request.timeout or 600.0
         entry, lead = await cache.cache.find_or_lead(key, wait)
     if entry is not None:
-        response = await _hit(provider, request, settings, entry, started)
+        response = await _hit(provider, settings, entry, started)
         if attempt is stream_attempt:
             for event in replay_events(entry):
                 yield event
@@ -126,7 +126,12 @@ async def _store(
         return FlightOutcome.UNCACHED
     cost = response.cost_usd
     events = None if captured is None else tuple(captured)
-    await cache.cache.put(key, encode(response, cost, events), cache.ttl, lead)
+    try:
+        value = encode(response, cost, events)
+    except (TypeError, ValueError) as exc:  # an event or part it cannot write: not cached
+        logger.warning("provider %s: answer not cached: %s", provider.provider_id, exc)
+        return FlightOutcome.UNCACHED
+    await cache.cache.put(key, value, cache.ttl, lead)
     return Entry(_stored(response), cost, events)
 
 
@@ -137,7 +142,6 @@ def _stored(response: LLMResponse) -> LLMResponse:
 
 async def _hit(
     provider: LLMProvider,
-    request: CompletionRequest,
     settings: CallSettings,
     entry: Entry,
     started: float,
