@@ -20,7 +20,7 @@ from ..models import CompletionRequest
 from .base import CacheStore, CacheStoreError
 from .codec import Entry, decode
 from .flight import Flights, Outcome, new_token, wait_for_lock
-from .key import key_namespace, request_key
+from .key import key_namespace, known_namespace, request_key
 
 if TYPE_CHECKING:
     from ..config import OrchestifyConfig
@@ -105,7 +105,10 @@ class ResponseCache:
         except CacheStoreError as exc:
             self._unavailable(exc)
             return None
-        return key_namespace(api_key, salt)
+        known = known_namespace(api_key, salt)
+        if known is not None:
+            return known
+        return await asyncio.to_thread(key_namespace, api_key, salt)  # not on the loop
 
     async def get(self, key: str) -> Entry | None:
         try:
