@@ -82,16 +82,16 @@ async def test_entries_expire_after_their_ttl(
     cache_yaml: Callable[..., str], registries: Build, openai_server: OpenAIServer
 ) -> None:
     registry = registries(
-        cache_yaml(ttl=0.3)
+        cache_yaml(ttl=2)
         + "providers:\n"
         + provider_yaml("p", openai_server.base_url)
         + provider_yaml("long", openai_server.base_url, extra="cache: {ttl: 3600}")
     )
     provider, long_lived = registry.get("p"), registry.get("long")
     await provider.complete(ask("soon stale"), temperature=0)
+    assert (await provider.complete(ask("soon stale"), temperature=0)).cached  # stored
     await long_lived.complete(ask("kept"), temperature=0, max_tokens=50)
-    assert (await provider.complete(ask("soon stale"), temperature=0)).cached
-    await asyncio.sleep(0.6)  # past the ttl (this waits; nothing is timed)
+    await asyncio.sleep(2.5)  # past the ttl (this waits; nothing is timed)
     assert not (await provider.complete(ask("soon stale"), temperature=0)).cached
     assert (await long_lived.complete(ask("kept"), temperature=0, max_tokens=50)).cached
     assert openai_server.requests_received == 3
