@@ -15,7 +15,7 @@ from collections import Counter
 from orchestify_core import BudgetExceededError, LedgerUnavailableError, load_config
 from orchestify_core.registry import ProviderRegistry
 
-PROMPT = "x" * 200  # 50 tokens by the core's estimate
+PROMPT = "x" * 200  # 50 tokens by the core's estimate, 32 by the openai type's count
 
 
 async def one(registry: ProviderRegistry, index: int, outcomes: Counter[str]) -> None:

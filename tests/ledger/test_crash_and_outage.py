@@ -76,7 +76,9 @@ def test_kill_9_mid_call_releases_the_hold_after_its_lease(
         killed_at = time.monotonic()
         rows, spent, reserved, in_flight = read_status(config)
         assert (rows, spent) == (3, Decimal("0.000390"))  # nothing recorded before is lost
-        assert reserved == Decimal("0.000150") * 5
+        # Each hold: the plugin's count of the prompt (tiktoken: 25 tokens for 200 x's, 7 of
+        # chat framing) at $1/M, plus max_tokens 50 at $2/M.
+        assert reserved == Decimal("0.000132") * 5
         assert in_flight == 5
 
         while read_status(config)[3]:
