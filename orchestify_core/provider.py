@@ -414,12 +414,9 @@ class LLMProvider:
         *,
         offline: bool = False,
     ) -> TokenCount:
-        """The input tokens ``messages`` and ``tools`` make for ``model`` (default: the
-        default model), built as :meth:`complete` builds them. ``exact`` on the answer says
-        whether the plugin counted (its provider's endpoint or tokenizer) or estimated;
-        ``offline=True`` never calls out. Errors are typed and scrubbed like a call's."""
-        args = CallArgs(messages, model, tools=tools)
-        return await _counting.count_tokens(self, args, offline)
+        """The input tokens of the request :meth:`complete` would send (``exact``: counted or
+        estimated); ``offline=True`` never calls out. Errors are typed and scrubbed."""
+        return await _counting.count_tokens(self, CallArgs(messages, model, tools=tools), offline)
 
     # ------------------------------------------------------------------ streaming
 
