@@ -38,6 +38,7 @@ from ._wire_stream import wire_stream_events
 
 if TYPE_CHECKING:
     import anthropic
+
     from orchestify_core.plugin import BatchItem, BatchItemResult, BatchPricing, BatchStatus
 
 __all__ = [
