@@ -10,7 +10,6 @@ accounted exactly once, in ``finally``, whatever ends it.
 from __future__ import annotations
 
 import copy
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -21,6 +20,7 @@ from . import _counting
 from ._attempts import CallSettings, complete_attempt, drive, stream_attempt
 from ._client_start import start_client
 from ._fleet import local_gate
+from ._provider_models import ModelKnowledge
 from .config import ProviderConfig, config_from_settings
 from .context import ProviderContext
 from .errors import (
@@ -28,7 +28,6 @@ from .errors import (
     RequestValidationError,
 )
 from .events import StreamDone
-from .lifecycle import warn_if_retiring
 from .models import (
     CompletionRequest,
     HealthStatus,
@@ -52,10 +51,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CallDefaults", "LLMProvider"]
 
-logger = logging.getLogger(__name__)
 
-
-class LLMProvider:
+class LLMProvider(ModelKnowledge):
     """One configured provider.
 
     Build it from a :class:`ProviderConfig` (``LLMProvider(config)``), from settings
@@ -123,23 +120,8 @@ class LLMProvider:
     # ------------------------------------------------------------------ identity
 
     @property
-    def provider_type(self) -> str:
-        """The plugin type: ``anthropic``, ``openai``, ``litellm``, ..."""
-        return self._context.provider_type
-
-    @property
-    def provider_id(self) -> str:
-        """The id under which the provider is registered."""
-        return self._context.provider_id
-
-    @property
     def config(self) -> ProviderConfig:
         return self._context.config
-
-    @property
-    def default_model(self) -> str:
-        """The model a call uses when it names none."""
-        return self._defaults.model or self._context.config.default_model
 
     @property
     def client(self) -> Any:
@@ -228,64 +210,6 @@ class LLMProvider:
     def set_fallbacks(self, providers: Sequence[LLMProvider]) -> None:
         """Providers to fail over to, in order (the registry sets them from config)."""
         self._fallbacks = tuple(providers)
-
-    # ------------------------------------------------------------------ capabilities, prices
-
-    def validate_model(self, model: str) -> None:
-        """Ask the plugin whether it serves ``model``; raises RequestValidationError if not."""
-        if model in self._valid_models:
-            return
-        if not model:
-            raise RequestValidationError(f"provider {self.provider_id!r}: the model is empty")
-        self._hooks.orchestify_validate_model(provider=self._context, model=model)
-        warn_if_retiring(self._hooks, self.provider_id, self.provider_type, model)
-        self._valid_models.add(model)
-
-    def capabilities(self, model: str | None = None) -> ModelCapabilities:
-        """What ``model`` (default: the default model) can do, through the capability hook."""
-        model = model or self.default_model
-        caps = self._capabilities.get(model)
-        if caps is None:
-            caps = self._hooks.orchestify_capabilities(provider=self._context, model=model)
-            if caps is None:
-                caps = ModelCapabilities(tools=True, vision=True, thinking=True, known=False)
-            self._capabilities[model] = caps
-        return caps
-
-    def supports_tools(self) -> bool:
-        return self.capabilities().tools
-
-    def supports_thinking(self) -> bool:
-        return self.capabilities().thinking
-
-    def supports_code_execution(self) -> bool:
-        return self.capabilities().code_execution
-
-    def supports_vision(self) -> bool:
-        return self.capabilities().vision
-
-    def price(self, model: str | None = None) -> ModelPrice | None:
-        """The price of ``model``: the config's override, else the plugin's, else None."""
-        model = model or self.default_model
-        if model in self._prices:
-            return self._prices[model]
-        price = self._context.config.price_override(model)
-        if price is None:
-            price = self._hooks.orchestify_pricing(provider=self._context, model=model)
-        if price is None:
-            logger.info(
-                "provider %s: model %s has no known price; its calls are accounted as unpriced",
-                self.provider_id,
-                model,
-            )
-        self._prices[model] = price
-        return price
-
-    def _price_of(self, served: str, requested: str) -> ModelPrice | None:
-        price = self.price(served)
-        if price is None and served != requested:
-            price = self.price(requested)
-        return price
 
     # ------------------------------------------------------------------ usage
 
