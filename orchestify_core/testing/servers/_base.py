@@ -20,17 +20,17 @@ import attrs
 from aiohttp import web
 
 from ._connections import TrackingServer
+from ._control import CONTROL_PREFIX, ControlAPI
+from ._faults import echoed_key_message, fault_body, spoil
 from ._recording import RecordedRequest, find_secret
-from ._script import Reply, coerce_reply, reply_from_dict, reply_to_dict
-from ._turn import INVALID_UTF8_MARK, Turn, resolve
+from ._script import Reply, coerce_reply, reply_from_dict
+from ._turn import Turn, resolve
 from ._wire import dumps
 
 __all__ = ["REPLY_HEADER", "InvalidRequest", "LoopbackServer", "Route"]
 
 REPLY_HEADER = "x-loopback-reply"
 """A request header holding one reply as JSON; it answers that request and leaves the queue."""
-
-CONTROL_PREFIX = "/_loopback/"
 
 Route = Callable[[web.BaseRequest, dict[str, Any]], Awaitable[web.StreamResponse]]
 
@@ -40,10 +40,6 @@ _DEFAULT_REPLY = Reply()
 """Shared by every unscripted request (a reply is immutable), saving a construction each."""
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-# JSON-encoded, the invalid-UTF-8 mark is this escape; the server sends a raw 0xFF instead.
-_UTF8_MARK_JSON = dumps(INVALID_UTF8_MARK)[1:-1].encode()
-_INVALID_BYTE = b"\xff"
 
 
 class InvalidRequest(Exception):
@@ -101,13 +97,7 @@ class LoopbackServer(abc.ABC):
         self._closing: asyncio.Event | None = None
         self._connections_changed = asyncio.Event()
         self._routes: dict[tuple[str, str], Route] = dict(self.routes())
-        self._control_routes: dict[tuple[str, str], Callable[[Any], object]] = {
-            ("POST", CONTROL_PREFIX + "enqueue"): self._control_enqueue,
-            ("GET", CONTROL_PREFIX + "requests"): self._control_requests,
-            ("POST", CONTROL_PREFIX + "reset"): self._control_reset,
-            ("GET", CONTROL_PREFIX + "state"): self._control_state,
-            ("POST", CONTROL_PREFIX + "find_secret"): self._control_find_secret,
-        }
+        self._control_api = ControlAPI(self)
 
     # ------------------------------------------------------------------ provider hooks
 
@@ -213,6 +203,10 @@ class LoopbackServer(abc.ABC):
     def enqueue(self, *replies: Reply | Mapping[str, Any]) -> None:
         """Queue replies; each generation request takes the oldest one."""
         self._replies.extend(coerce_reply(reply) for reply in replies)
+
+    def pending_replies(self) -> list[Reply]:
+        """The queued replies, oldest first (a copy)."""
+        return list(self._replies)
 
     @property
     def pending(self) -> int:
@@ -320,7 +314,9 @@ class LoopbackServer(abc.ABC):
     async def _dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
         path = request.path
         if path.startswith(CONTROL_PREFIX):
-            return await self._control(request)
+            assert self._web_server is not None
+            self._web_server.mark_control(request.protocol)
+            return await self._control_api.handle(request)
         raw = await request.read()
         body: Any = None
         if raw:
@@ -384,7 +380,7 @@ class LoopbackServer(abc.ABC):
         if reply.redirect_to is not None:
             return self._redirect(request, reply, headers, serial)
         if reply.echo_key:
-            reply = attrs.evolve(reply, error_message=_echoed(reply, request))
+            reply = attrs.evolve(reply, error_message=echoed_key_message(reply, request))
         if reply.status != 200:
             return self.error_response(
                 reply.status, reply.error_message, reply=reply, headers=headers
@@ -393,12 +389,12 @@ class LoopbackServer(abc.ABC):
             headers["Content-Type"] = reply.content_type
         turn = resolve(reply, body)
         if not stream or reply.body_fault is not None:
-            message = _spoil(turn, self.render_message(turn, serial, body))
-            payload = _fault_body(reply.body_fault, message)
+            message = spoil(turn, self.render_message(turn, serial, body))
+            payload = fault_body(reply.body_fault, message)
             return self.json_response(payload, headers=headers, serial=serial)
         events = self.render_events(turn, serial, body)
         if turn.invalid_utf8:
-            events = [_spoil(turn, event) for event in events]
+            events = [spoil(turn, event) for event in events]
         return await self._stream(request, reply, events, headers, serial)
 
     def _redirect(
@@ -479,90 +475,6 @@ class LoopbackServer(abc.ABC):
                 await asyncio.sleep(0.001)
             transport.abort()
         return response if response is not None else web.StreamResponse()
-
-    # ------------------------------------------------------------------ control API
-
-    async def _control(self, request: web.BaseRequest) -> web.StreamResponse:
-        assert self._web_server is not None
-        self._web_server.mark_control(request.protocol)
-        route = self._control_routes.get((request.method, request.path))
-        if route is None:
-            return web.json_response({"error": f"no control route {request.path}"}, status=404)
-        raw = await request.read()
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            return web.json_response({"error": "the body is not JSON"}, status=400)
-        try:
-            return web.json_response(route(body))
-        except ValueError as exc:
-            return web.json_response({"error": str(exc)}, status=400)
-
-    def _control_enqueue(self, body: Any) -> object:
-        items = body if isinstance(body, list) else [body]
-        self._replies.extend([reply_from_dict(item) for item in items])
-        return {"pending": self.pending}
-
-    def _control_requests(self, _body: Any) -> object:
-        return [recorded.to_dict() for recorded in self.requests]
-
-    def _control_reset(self, _body: Any) -> object:
-        self.reset()
-        return {"pending": 0}
-
-    def _control_state(self, _body: Any) -> object:
-        return {
-            "provider": self.provider,
-            "base_url": self.base_url,
-            "pending": self.pending,
-            "pending_replies": [reply_to_dict(reply) for reply in self._replies],
-            "requests": len(self.requests),
-            "requests_received": self.requests_received,
-            "open_connections": self.open_connections,
-            "connections_accepted": self.connections_accepted,
-        }
-
-    def _control_find_secret(self, body: Any) -> object:
-        if not isinstance(body, dict) or not isinstance(body.get("secret"), str):
-            raise ValueError('expected {"secret": "..."}')
-        return {"places": self.find_secret(body["secret"])}
-
-
-def _spoil(turn: Turn, rendered: bytes) -> bytes:
-    """The rendered bytes with the invalid-UTF-8 mark (if any) turned into a 0xFF byte."""
-    if not turn.invalid_utf8:
-        return rendered
-    return rendered.replace(_UTF8_MARK_JSON, _INVALID_BYTE)
-
-
-def _fault_body(fault: str | None, message: bytes) -> bytes:
-    """The body a ``body_fault`` asks for, given the complete non-streaming answer."""
-    if fault is None or fault == "json":
-        return message
-    if fault == "malformed":
-        return message[: len(message) // 2]
-    if fault == "empty":
-        return b""
-    if fault == "array":
-        return b"[]"
-    if fault == "object":
-        return b'{"foo":1}'
-    raise ValueError(f"unknown body fault {fault!r}")
-
-
-def _credential(request: web.BaseRequest) -> str:
-    """The key a request carried, in ``x-api-key`` or as a bearer token."""
-    key = request.headers.get("x-api-key")
-    if key:
-        return key
-    authorization = request.headers.get("authorization", "")
-    scheme, _, token = authorization.partition(" ")
-    return token if scheme.lower() == "bearer" and token else authorization or "(no key)"
-
-
-def _echoed(reply: Reply, request: web.BaseRequest) -> str:
-    """An error message that gives the request's key back, as a careless server does."""
-    return f"{reply.error_message or 'Incorrect API key provided'}: {_credential(request)}"
 
 
 def _cap(index: int | None, last: int) -> int | None:
