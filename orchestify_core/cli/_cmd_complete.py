@@ -91,8 +91,9 @@ def _types(config: OrchestifyConfig) -> str:
 
 
 def _needed(config: OrchestifyConfig, args: argparse.Namespace) -> OrchestifyConfig:
-    """The config cut down to the provider asked for and its fallbacks (transitively), with
-    the response cache."""
+    """The config cut down to the provider asked for and its fallbacks (transitively); the
+    rest (ledger, budgets, fleet, plugins, response cache) is kept, so the command's calls
+    are recorded, held to budgets and cached like an engine's."""
     providers = config.providers.providers
     agents = config.agents.agents
     if args.agent:
@@ -111,7 +112,7 @@ def _needed(config: OrchestifyConfig, args: argparse.Namespace) -> OrchestifyCon
     kept = {pid: providers[pid] for pid in wanted}
     if args.no_fallback:
         kept = {pid: attrs.evolve(p, fallbacks=()) for pid, p in kept.items()}
-    return OrchestifyConfig(ProvidersConfig(kept), AgentsConfig(agents), cache=config.cache)
+    return attrs.evolve(config, providers=ProvidersConfig(kept), agents=AgentsConfig(agents))
 
 
 async def _complete(

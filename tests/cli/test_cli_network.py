@@ -117,3 +117,32 @@ def test_offline_example_against_the_servers() -> None:
     assert agent.stdout == "echo: Hi\n"
     assert openai.stdout == "echo: Hello there\n"
     assert "warning" not in checked.stderr
+
+
+def test_complete_is_recorded_in_the_ledger_and_held_to_budgets(tmp_path: Path) -> None:
+    """The command keeps the config's ledger and budgets: its call is a ledger row that
+    `usage` shows, and a spent budget refuses the next call before anything is sent, even
+    with a budget scoped to a provider the command does not use."""
+    with loopback_server("openai") as url:
+        config = tmp_path / "c.yaml"
+        config.write_text(
+            "providers:\n" + _entry("main", "openai", url) + _entry("other", "openai", url)
+            + f"ledger: {{backend: sqlite, path: {tmp_path / 'ledger.sqlite3'}}}\n"
+            + "budgets:\n  tiny: {limit_tokens: 60, period: total, scope: {provider: main}}\n"
+            + "  elsewhere: {limit_usd: 5, scope: {provider: other}}\n"
+        )  # fmt: skip
+        first = run("complete", "-c", str(config), "-p", "main", "hello", "--max-tokens", "50",
+                    "--json")  # fmt: skip
+        usage = run("usage", "-c", str(config), "--json", "--by", "provider")
+        second = run("complete", "-c", str(config), "-p", "main", "hello", "--max-tokens", "50")
+    assert first.returncode == 0, first.stderr
+    answer = json.loads(first.stdout)
+    assert answer["content"] == "echo: hello"
+    assert usage.returncode == 0, usage.stderr
+    recorded = json.loads(usage.stdout)["main"]
+    assert recorded["calls"] == 1
+    assert recorded["input_tokens"] == answer["tokens_input"]
+    assert recorded["output_tokens"] == answer["tokens_output"]
+    assert second.returncode != 0
+    assert "budget 'tiny'" in second.stderr
+    assert "before sending it" in second.stderr
