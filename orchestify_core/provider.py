@@ -56,7 +56,7 @@ class LLMProvider(ModelKnowledge):
     """One configured provider.
 
     Build it from a :class:`ProviderConfig` (``LLMProvider(config)``), from settings
-    (``ClaudeProvider(api_key="...", default_model="claude-sonnet-4-5")``), or let a
+    (``ClaudeProvider(api_key="...", default_model="claude-sonnet-4-6")``), or let a
     :class:`~orchestify_core.registry.ProviderRegistry` build it from YAML.
 
     The plugin of the provider's type is loaded on construction (only that one), and its

@@ -17,7 +17,7 @@ PROVIDER_TYPE = "anthropic"
 class ClaudeProvider(LLMProvider):
     """A provider of type ``anthropic``.
 
-    ``ClaudeProvider(api_key="sk-ant-...", default_model="claude-sonnet-4-5")``, or let a
+    ``ClaudeProvider(api_key="sk-ant-...", default_model="claude-sonnet-4-6")``, or let a
     registry build it from a ``type: anthropic`` config entry.
     """
 

@@ -17,7 +17,7 @@ PROVIDER_TYPE = "litellm"
 class LiteLLMProvider(LLMProvider):
     """A provider of type ``litellm``: any backend LiteLLM reaches.
 
-    ``LiteLLMProvider(api_key="...", default_model="anthropic/claude-sonnet-4-5")``, or from
+    ``LiteLLMProvider(api_key="...", default_model="anthropic/claude-sonnet-4-6")``, or from
     YAML with ``type: litellm``. Models are LiteLLM model strings (``azure/my-deployment``,
     ``cohere/command-r``, ``ollama/llama3``, ``openai/gpt-4o``...); ``base_url`` is
     LiteLLM's ``api_base`` and ``options`` are passed to LiteLLM as keyword arguments

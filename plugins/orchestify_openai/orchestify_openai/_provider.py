@@ -17,7 +17,7 @@ PROVIDER_TYPE = "openai"
 class OpenAIProvider(LLMProvider):
     """A provider of type ``openai``: the OpenAI API, or any OpenAI-compatible server.
 
-    ``OpenAIProvider(api_key="sk-...", default_model="gpt-4o-mini")``, or from YAML with
+    ``OpenAIProvider(api_key="sk-...", default_model="gpt-5.4-mini")``, or from YAML with
     ``type: openai``. Set ``base_url`` for a proxy, an enterprise deployment, or a server
     such as vLLM, Ollama or LM Studio (any model id is accepted then).
     """
