@@ -27,7 +27,7 @@ from .batch import (
     BatchStatus,
 )
 from .cache_mark import CacheMark
-from .catalog import CatalogEntry
+from .catalog import CatalogEntry, package_version
 from .context import ProviderContext
 from .counting import IMAGE_TOKENS, TokenCount, count_images, request_texts
 from .errors import (
@@ -166,6 +166,7 @@ __all__ = [
     "hookimpl",
     "is_retryable",
     "json_loads",
+    "package_version",
     "prepare_prompt_cache",
     "request_texts",
     "retry_after_from_headers",

@@ -31,7 +31,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, get_args
 
-from orchestify_core.plugin import CatalogEntry, ModelCapabilities, genai_prices
+from orchestify_core.plugin import CatalogEntry, ModelCapabilities, genai_prices, package_version
 
 from . import _models
 
@@ -50,7 +50,6 @@ _MONTHS = {
 }  # fmt: skip
 _VERSIONED = re.compile(r"claude-([a-z]+)-(\d+)(?:-(\d{1,2}))?$")
 #: The capabilities of a lifecycle-only entry: not looked up (the caller reads none).
-_VERSION = re.compile(r"^__version__\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
 _LIFECYCLE_ONLY = ModelCapabilities(tools=True, vision=True, thinking=True, known=False)
 
 
@@ -123,24 +122,7 @@ def sdk_models() -> SdkModels:
     model_module, deprecated_module = _sdk_modules()
     raw: dict[str, str] = deprecated_module.DEPRECATED_MODELS
     deprecated = {model: day for model, text in raw.items() if (day := _end_of_life(text))}
-    return SdkModels(_sdk_version(), _literals(model_module.Model), deprecated)
-
-
-def _sdk_version() -> str:
-    """The SDK's version: its ``__version__`` once imported, else the one its ``_version.py``
-    states (parsing the installed metadata costs about 10 ms), else the metadata's."""
-    version = getattr(sys.modules.get("anthropic"), "__version__", None)
-    if isinstance(version, str):
-        return version
-    spec = importlib.util.find_spec("anthropic")
-    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
-        try:
-            stated = _VERSION.search((Path(folder) / "_version.py").read_text("utf-8"))
-        except OSError:
-            continue
-        if stated is not None:
-            return stated[1]
-    return importlib.metadata.version("anthropic")
+    return SdkModels(package_version("anthropic"), _literals(model_module.Model), deprecated)
 
 
 def deprecated_models() -> dict[str, date]:

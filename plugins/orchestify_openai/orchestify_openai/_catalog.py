@@ -24,12 +24,11 @@ import functools
 import importlib.metadata
 import importlib.util
 import re
-import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from orchestify_core.plugin import CatalogEntry, ModelCapabilities, genai_prices
+from orchestify_core.plugin import CatalogEntry, ModelCapabilities, genai_prices, package_version
 
 from . import _models
 
@@ -42,7 +41,6 @@ _SIZED = re.compile(r"gpt-(\d+)(?:\.(\d+))?o?(?:-(mini|nano|pro))?$")
 _LITERAL = re.compile(r"^ChatModel\b[^=\n]*=\s*Literal\[(.*?)^\]", re.MULTILINE | re.DOTALL)
 _NOTES = re.compile(r'\s*"""(.*?)"""', re.DOTALL)
 _DATED = re.compile(r"-\d{4}-\d{2}-\d{2}$")
-_VERSION = re.compile(r"^__version__\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
 _LIFECYCLE_ONLY = ModelCapabilities(tools=True, vision=True, thinking=True, known=False)
 
 
@@ -92,24 +90,7 @@ def parse_deprecations(notes: str) -> dict[str, date | None]:
 def sdk_models() -> SdkModels:
     """The installed SDK's chat models and deprecations (read once)."""
     models, notes = _literal_and_notes(_chat_model_source())
-    return SdkModels(_sdk_version(), models, parse_deprecations(notes))
-
-
-def _sdk_version() -> str:
-    """The SDK's version: its ``__version__`` once imported, else the one its ``_version.py``
-    states (parsing the installed metadata costs about 10 ms), else the metadata's."""
-    version = getattr(sys.modules.get("openai"), "__version__", None)
-    if isinstance(version, str):
-        return version
-    spec = importlib.util.find_spec("openai")
-    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
-        try:
-            stated = _VERSION.search((Path(folder) / "_version.py").read_text("utf-8"))
-        except OSError:
-            continue
-        if stated is not None:
-            return stated[1]
-    return importlib.metadata.version("openai")
+    return SdkModels(package_version("openai"), models, parse_deprecations(notes))
 
 
 def _size(model: str) -> tuple[str, tuple[int, int]] | None:
