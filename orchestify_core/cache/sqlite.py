@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from ..store.sqlite import connect
 from .base import CacheStore, CacheStoreError
 
 __all__ = ["SQLiteCacheStore", "default_path"]
@@ -60,13 +61,7 @@ class SQLiteCacheStore(CacheStore):
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(
-                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+            connection = connect(self.path, self.timeout)
             connection.executescript(_SCHEMA)
             self._connection = connection
         return self._connection

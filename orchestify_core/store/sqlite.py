@@ -28,7 +28,22 @@ from ._batch_jobs import BatchJobRow
 from .base import AttemptRow, Charge, Debit, LedgerStore, Refusal, Spend, StoreError
 from .memory import fits
 
-__all__ = ["SQLiteStore", "default_path"]
+__all__ = ["SQLiteStore", "connect", "default_path"]
+
+
+def connect(path: Path, timeout: float, *, fsync: bool = False) -> sqlite3.Connection:
+    """A connection to the SQLite file at ``path`` (its folder made if missing) for one
+    worker thread: autocommit, WAL, ``synchronous=FULL`` with ``fsync`` else NORMAL, and
+    waiting up to ``timeout`` seconds for another process's lock."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(
+        path, timeout=timeout, isolation_level=None, check_same_thread=False
+    )
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
+    connection.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+    return connection
+
 
 T = TypeVar("T")
 
@@ -125,13 +140,7 @@ class SQLiteStore(LedgerStore):
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(
-                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(f"PRAGMA synchronous={'FULL' if self.fsync else 'NORMAL'}")
-            connection.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+            connection = connect(self.path, self.timeout, fsync=self.fsync)
             connection.executescript(_SCHEMA + _batch_jobs.SQLITE_SCHEMA)
             _add_saved_column(connection)
             self._connection = connection
