@@ -19,6 +19,8 @@ help. Cancellation and interpreter exits are never caught.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .errors import (
@@ -33,13 +35,14 @@ from .scrub import scrub, scrub_exception_chain
 if TYPE_CHECKING:
     from .context import ProviderContext
 
-__all__ = ["attempt_error"]
+__all__ = ["attempt_error", "typed_errors"]
 
 
 def attempt_error(
-    exc: Exception, context: ProviderContext, model: str, timeout: float | None
+    exc: Exception, context: ProviderContext, model: str | None, timeout: float | None
 ) -> OrchestifyError:
-    """The typed, scrubbed error an attempt that raised ``exc`` ends with."""
+    """The typed, scrubbed error an attempt (or a batch request) that raised ``exc`` ends
+    with; ``model`` is None where no one model is meant (a batch)."""
     secrets = context.secrets
     error: OrchestifyError
     if isinstance(exc, OrchestifyError):
@@ -65,6 +68,20 @@ def attempt_error(
             error.model = model
     scrub_exception_chain(error, secrets)
     return error
+
+
+@contextlib.contextmanager
+def typed_errors(context: ProviderContext, timeout: float | None = None) -> Iterator[None]:
+    """Whatever the block raises leaves it as :func:`attempt_error` makes it: typed, scrubbed,
+    naming the provider (and the endpoint, for a connection error). For a plugin's hooks
+    that are no attempt of a call: batches."""
+    try:
+        yield
+    except Exception as exc:
+        error = attempt_error(exc, context, None, timeout)
+        if error is exc:
+            raise
+        raise error from exc
 
 
 def endpoint_of(context: ProviderContext) -> str | None:

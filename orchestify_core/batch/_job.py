@@ -14,9 +14,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .._boundary import typed_errors
 from ..errors import BatchNotSupportedError, ProviderError
 from ..retry import is_retryable
-from ..scrub import scrub_exception_chain
 from ..store._batch_jobs import BatchJobRow
 from ._journal import Journal
 from ._records import BatchItemResult, BatchState, BatchStatus
@@ -79,12 +79,9 @@ class BatchJob:
         if awaitable is None:
             raise BatchNotSupportedError(provider.provider_id, provider.provider_type,
                                          f"its plugin does not implement {name}")  # fmt: skip
-        try:
+        context = provider._context
+        with typed_errors(context, context.config.timeout):
             return await awaitable
-        except ProviderError as exc:
-            scrub_exception_chain(exc, provider._context.secrets)
-            exc.provider_id = exc.provider_id or provider.provider_id
-            raise
 
     async def status(self) -> BatchStatus:
         """Ask the provider where the batch is (one request)."""

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..errors import APIError, BatchNotSupportedError, ProviderError
+from .._boundary import typed_errors
+from ..errors import APIError, BatchNotSupportedError
 from ..scrub import scrub_exception_chain
 from ..store._batch_jobs import BatchJobRow
 from ._pricing import batch_price
@@ -73,19 +74,17 @@ async def _provider_results(job: BatchJob) -> AsyncIterator[BatchItemResult]:
             provider.provider_type,
             "its plugin does not implement orchestify_batch_results",
         )
-    try:
+    context = provider._context
+    with typed_errors(context, context.config.timeout):
         async for result in results:
             yield result
-    except ProviderError as exc:
-        scrub_exception_chain(exc, provider._context.secrets)
-        raise
 
 
 def _missing(custom_id: str, status: BatchStatus) -> BatchItemResult:
     """The result of a submitted request the provider reported nothing for."""
     outcome = _MISSING.get(status.state, BatchOutcome.ERRORED)
     if status.state is BatchState.FAILED:
-        why = f"the batch failed as a whole ({status.provider_state or 'failed'})"
+        why = f"the batch failed as a whole ({status.detail or status.provider_state or 'failed'})"
     elif outcome is BatchOutcome.ERRORED:
         why = "the provider returned no result for it"
     else:

@@ -7,8 +7,8 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import BatchNotSupportedError, ProviderError
-from ..scrub import scrub_exception_chain
+from .._boundary import typed_errors
+from ..errors import BatchNotSupportedError
 from ..store._batch_jobs import BatchJobRow
 from ._job import BatchJob
 from ._records import BatchStatus
@@ -37,12 +37,8 @@ async def submit_batch(
     awaitable = provider._hooks.orchestify_batch_submit(provider=context, items=items)
     if awaitable is None:
         raise BatchNotSupportedError(provider.provider_id, provider.provider_type)
-    try:
+    with typed_errors(context, context.config.timeout):
         status: BatchStatus = await awaitable
-    except ProviderError as exc:
-        scrub_exception_chain(exc, context.secrets)
-        exc.provider_id = exc.provider_id or provider.provider_id
-        raise
     record = BatchJobRow(
         id=status.id,
         provider_id=provider.provider_id,

@@ -133,6 +133,7 @@ def _status_dict(status: BatchStatus) -> dict[str, Any]:
         "provider": status.provider_id,
         "state": status.state.value,
         "provider_state": status.provider_state,
+        "detail": status.detail,
         "processing": counts.processing,
         "succeeded": counts.succeeded,
         "errored": counts.errored,
@@ -161,6 +162,8 @@ def _print_status(args: argparse.Namespace, status: BatchStatus) -> int:
     counts = ", ".join(f"{name} {data[name]}" for name in
                        ("processing", "succeeded", "errored", "expired", "cancelled"))  # fmt: skip
     print(f"{status.id} ({status.provider_id}): {status.state.value}; {counts}")
+    if status.detail:
+        print(f"  {status.detail}")
     return 0
 
 

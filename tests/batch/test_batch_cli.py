@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from orchestify_core import BatchNotSupportedError, RequestValidationError, loads_config
+from orchestify_core import (
+    APIConnectionError,
+    BatchNotSupportedError,
+    RequestValidationError,
+    loads_config,
+)
 from orchestify_core.plugins import create_plugin_manager
 from orchestify_core.registry import ProviderRegistry
 from orchestify_core.testing.servers import AnthropicServer
@@ -115,4 +120,25 @@ async def test_a_plugin_without_batches_raises_batch_not_supported() -> None:
     with pytest.raises(BatchNotSupportedError, match="provider 'fake' has no batch API"):
         await provider.batch_job("b1").status()
     assert provider.client.requests == []
+    await registry.aclose()
+
+
+async def test_a_server_that_is_gone_is_a_typed_error_naming_the_endpoint(tmp_path: Path) -> None:
+    """Batch requests fail as calls do: a connection error, the key nowhere in it, and the
+    URL it could not reach at the end of the line."""
+    async with AnthropicServer() as server:
+        config_path = write_config(tmp_path / "c.yaml", server)
+        url = server.base_url
+    registry = ProviderRegistry.from_config(loads_config(config_path.read_text()))
+    provider = registry.get("claude")
+    for attempt in (
+        lambda: provider.batch([{"messages": [{"role": "user", "content": "a"}]}]),
+        lambda: provider.batch_job("msgbatch_1").status(),
+        lambda: provider.batch_job("msgbatch_1").cancel(),
+    ):
+        with pytest.raises(APIConnectionError) as caught:
+            await attempt()
+        assert str(caught.value).endswith(f"(at {url.rstrip('/')})")
+        assert caught.value.provider_id == "claude"
+        assert "sk-ant-batch-test" not in repr(caught.value)
     await registry.aclose()
