@@ -29,7 +29,13 @@ from .batch import (
 from .cache_mark import CacheMark
 from .catalog import CatalogEntry, package_version
 from .context import ProviderContext
-from .counting import IMAGE_TOKENS, TokenCount, count_images, request_texts
+from .counting import (
+    IMAGE_TOKENS,
+    TokenCount,
+    count_images,
+    estimate_request_tokens,
+    request_texts,
+)
 from .errors import (
     APIConnectionError,
     APIError,
@@ -160,6 +166,7 @@ __all__ = [
     "api_error",
     "count_images",
     "error_for_status",
+    "estimate_request_tokens",
     "estimate_text_tokens",
     "estimate_tokens",
     "genai_prices",

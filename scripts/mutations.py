@@ -262,6 +262,13 @@ OPENAI = [
         + "    if key is None:  # the SDK took it from OPENAI_API_KEY\n",
         "the key is logged at DEBUG",
     ),
+    M(
+        "count-ignores-tools",
+        "_tokens.py",
+        "    if request.tools:\n        costs = _TOOL_OVERHEADS[name]",
+        "    if False:\n        costs = _TOOL_OVERHEADS[name]",
+        "token counts leave the tool definitions out",
+    ),
 ]
 
 CLAUDE = [
@@ -497,6 +504,13 @@ CLAUDE = [
         "    provider.add_secret(client.api_key)\n    " + _LOG_KEY.format("key"),
         "the key is logged at DEBUG",
     ),
+    M(
+        "count-tools-dropped",
+        "_tokens.py",
+        '"system", "tools", "tool_choice",',
+        '"system", "tool_choice",',
+        "the count endpoint is asked without the tool definitions",
+    ),
 ]
 
 LITELLM = [
@@ -690,6 +704,13 @@ LITELLM = [
         '            kwargs["api_key"] = self.api_key\n            '
         + _LOG_KEY.format("self.api_key"),
         "the key is logged at DEBUG",
+    ),
+    M(
+        "count-ignores-tools",
+        "_tokens.py",
+        "tools=to_tools(request.tools) if request.tools else None,",
+        "tools=None,",
+        "token counts leave the tool definitions out",
     ),
 ]
 

@@ -90,7 +90,7 @@ def test_generated_layout(tmp_path: Path) -> None:
     target = scaffold.generate("acme_ai", "anthropic", tmp_path / "out")
     files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
     modules = ["__init__", "_client", "_errors", "_messages", "_models", "_options",
-               "_provider", "_request", "_response", "_sse", "_stream", "plugin"]  # fmt: skip
+               "_provider", "_request", "_response", "_sse", "_stream", "_tokens", "plugin"]  # fmt: skip
     assert files == sorted(
         ["CHANGELOG.md", "README.md", "pyproject.toml", "tests/test_acme_ai_conformance.py"]
         + [f"orchestify_acme_ai/{m}.py" for m in modules]

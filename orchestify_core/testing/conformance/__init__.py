@@ -32,6 +32,13 @@ What is checked:
 - connections: sequential calls and streams share one pooled connection; ``aclose()``
   leaves none open; a stream cancelled midway is accounted and its connection closed; the
   API key in no log, repr, error, or other header.
+- token counts (when the plugin implements ``orchestify_count_tokens``): a count of at least
+  one token; more text never fewer, tools more; ``offline=True`` sends nothing and does not
+  suspend; a count endpoint's one request, exact (when claimed); a request over the
+  model's declared context window refused before sending.
+- the model catalog (when the plugin implements ``orchestify_model_catalog``): entries of
+  the plugin's type, unique ids; the default model's limits and price as the provider's;
+  a model past its end of life deprecated; ``models=[id]`` gives that entry only.
 
 :class:`Claims` fields left out follow ``protocol``. A protocol the core has no loopback
 server for: override :meth:`~SuiteBase.server_factory` (your own
@@ -46,6 +53,7 @@ from __future__ import annotations
 from ._base import PEER_ID, PROVIDER_ID, SuiteBase
 from ._checks_answers import AnswerChecks
 from ._checks_connections import ConnectionChecks
+from ._checks_counting import CatalogChecks, CountingChecks
 from ._checks_errors import ErrorChecks
 from ._checks_prompt_cache import PromptCacheChecks
 from ._checks_wire import WireChecks
@@ -66,6 +74,13 @@ __all__ = [
 
 
 class ProviderConformance(
-    AnswerChecks, WireChecks, PromptCacheChecks, ErrorChecks, ConnectionChecks, SuiteBase
+    AnswerChecks,
+    WireChecks,
+    PromptCacheChecks,
+    ErrorChecks,
+    ConnectionChecks,
+    CountingChecks,
+    CatalogChecks,
+    SuiteBase,
 ):
     """Every check a provider plugin must pass; subclass it as the module docstring shows."""

@@ -33,6 +33,7 @@ PROTOCOL_DEFAULTS: dict[str | None, dict[str, bool]] = {
         "early_input_usage": True,
         "network": True,
         "prompt_cache_marks": False,
+        "count_endpoint": False,
     },
     # Chat Completions: no visible thinking, no cache writes in OpenAI's own usage, and a
     # stream's usage only in its last chunk.
@@ -44,6 +45,7 @@ PROTOCOL_DEFAULTS: dict[str | None, dict[str, bool]] = {
         "early_input_usage": False,
         "network": True,
         "prompt_cache_marks": False,
+        "count_endpoint": False,
     },
     # No server at all (the scripted provider, or a plugin that overrides script()).
     None: {
@@ -54,6 +56,7 @@ PROTOCOL_DEFAULTS: dict[str | None, dict[str, bool]] = {
         "early_input_usage": True,
         "network": False,
         "prompt_cache_marks": False,
+        "count_endpoint": False,
     },
 }
 """The defaults of every :class:`Claims` field per ``protocol``; any other protocol (a
@@ -105,6 +108,9 @@ class Claims:
         prompt_cache_marks: Prompt-cache marks (``cache=`` on parts, system blocks and
             tools) reach the wire as the protocol's breakpoints (Anthropic's
             ``cache_control``), and a fifth mark is refused before sending.
+        count_endpoint: An online ``count_tokens()`` asks the server's count endpoint
+            (Anthropic's ``/v1/messages/count_tokens``): exactly one request, and an
+            ``exact`` count.
     """
 
     tools: bool | None = _claim()
@@ -124,6 +130,7 @@ class Claims:
     served_model: bool | None = _claim()
     network: bool | None = _claim()
     prompt_cache_marks: bool | None = _claim()
+    count_endpoint: bool | None = _claim()
 
     def resolved(self, protocol: str | None) -> Claims:
         """These claims with every ``None`` replaced by ``protocol``'s default."""

@@ -19,6 +19,7 @@ class TestClaudeConformance(ProviderConformance):
         cache_write=True,
         network=True,
         prompt_cache_marks=True,
+        count_endpoint=True,  # POST /v1/messages/count_tokens
     )
 
     def provider_settings(self, base_url: str | None) -> dict[str, Any]:
