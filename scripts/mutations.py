@@ -269,6 +269,13 @@ OPENAI = [
         "    if False:\n        costs = _TOOL_OVERHEADS[name]",
         "token counts leave the tool definitions out",
     ),
+    M(
+        "catalog-unpriced",
+        "_catalog.py",
+        "price=None if lifecycle_only else _models.price_for(model),",
+        "price=None,",
+        "the model catalog lists every model without its price",
+    ),
 ]
 
 CLAUDE = [
