@@ -141,36 +141,43 @@ class Ledger:
         price = provider.price(request.model)
         nano, tokens = worst_case(request, price, input_estimate(provider, request))
         now = time.time()
-        charges = tuple(self._charge(b, now, nano, tokens, price is None, provider, request)
+        what = f"the call to {pid}/{request.model}"
+        charges = tuple(self.charge_for(b, now, nano, tokens, price is None, what, pid)
                         for b in budgets)  # fmt: skip
         hold = Hold(new_id(), charges, budgets)
         lease_until = now + (request.timeout or 600.0) + self.lease_grace
         try:
             refusal = await self.store.reserve(hold.id, charges, now, lease_until)
         except StoreError as exc:
-            return self._unavailable(exc, hold)
+            self.unavailable(exc)
+            return attrs.evolve(hold, held=False)
         self._back()
         if refusal is not None:
-            raise _refused(refusal, budgets[charges.index(refusal.charge)], provider, request, now)
+            budget = budgets[charges.index(refusal.charge)]
+            raise refusal_error(refusal, budget, what, pid, now)
         return hold
 
-    def _charge(self, budget: Budget, now: float, nano: int, tokens: int, unpriced: bool,
-                provider: LLMProvider, request: CompletionRequest) -> Charge:  # fmt: skip
+    def charge_for(self, budget: Budget, now: float, nano: int, tokens: int, unpriced: bool,
+                   what: str, provider_id: str) -> Charge:  # fmt: skip
+        """The charge of a worst case (``nano``, ``tokens``) against ``budget``; ``what``
+        names the call or batch in the refusal of an unpriced model."""
         config = budget.config
         refuse = config.unpriced == "refuse" and budget.enforced
         if unpriced and refuse and config.limit_usd is not None:
             raise BudgetExceededError(
-                f"budget {budget.name!r} ({config.scope.describe()}) refused the call to "
-                f"{provider.provider_id}/{request.model} before sending it: the model has "
-                "no known price (set one in the provider's prices:, or unpriced: allow)",
+                f"budget {budget.name!r} ({config.scope.describe()}) refused {what} before "
+                "sending it: the model has no known price (set one in the provider's prices:, "
+                "or unpriced: allow)",
                 budget=budget.name,
                 period=budget.period(now).label,
-                provider_id=provider.provider_id,
+                provider_id=provider_id,
             )
         return Charge(budget.key(now), nano, tokens, budget.limit_nano, config.limit_tokens,
                       budget.enforced)  # fmt: skip
 
-    def _unavailable(self, exc: StoreError, hold: Hold) -> Hold:
+    def unavailable(self, exc: StoreError) -> None:
+        """The store failed before a call or batch: refuse (``when_unavailable: refuse``,
+        :class:`LedgerUnavailableError`) or warn once and let it proceed unchecked."""
         if self.when_unavailable == "refuse":
             raise LedgerUnavailableError(
                 f"the call was not sent: the usage ledger cannot be reached and "
@@ -183,7 +190,6 @@ class Ledger:
                 exc,
             )
         self._down = True
-        return attrs.evolve(hold, held=False)
 
     def _back(self) -> None:
         if self._down:
@@ -344,8 +350,9 @@ def _status(budget: Budget, now: float, spend: Spend) -> BudgetStatus:
     return status_of(budget, now, state)
 
 
-def _refused(refusal: Refusal, budget: Budget, provider: LLMProvider,
-             request: CompletionRequest, now: float) -> BudgetExceededError:  # fmt: skip
+def refusal_error(refusal: Refusal, budget: Budget, what: str, provider_id: str,
+                  now: float) -> BudgetExceededError:  # fmt: skip
+    """The error of a worst case (of ``what``: a call, a batch) a budget refused."""
     state, charge = refusal.spend, refusal.charge
     config = budget.config
     parts = []
@@ -358,12 +365,11 @@ def _refused(refusal: Refusal, budget: Budget, provider: LLMProvider,
     period = budget.period(now)
     return BudgetExceededError(
         f"budget {budget.name!r} ({config.scope.describe()}, {config.period} {period.label}) "
-        f"refused the call to {provider.provider_id}/{request.model} before sending it: its "
-        f"worst case (${from_nano(charge.nano):.6f}, {charge.tokens} tokens) does not fit "
-        f"({'; '.join(parts)})",
+        f"refused {what} before sending it: its worst case (${from_nano(charge.nano):.6f}, "
+        f"{charge.tokens} tokens) does not fit ({'; '.join(parts)})",
         budget=budget.name,
         period=period.label,
-        provider_id=provider.provider_id,
+        provider_id=provider_id,
     )
 
 

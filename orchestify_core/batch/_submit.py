@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._boundary import typed_errors
 from ..errors import BatchNotSupportedError
+from ..ledger import CallLabels
 from ..store._batch_jobs import BatchJobRow
+from ._budget import check_budgets
 from ._job import BatchJob
 from ._records import BatchStatus
 from ._requests import build_items
@@ -27,13 +29,15 @@ async def submit_batch(
     requests: Iterable[Mapping[str, Any]],
     tags: Mapping[str, str] | None = None,
 ) -> BatchJob:
-    """Validate and build every request, submit them as one batch, record the job.
+    """Validate and build every request, check the batch's worst case against the budgets
+    covering it, submit them as one batch, record the job.
 
     The submit is not retried: a batch sent twice would run (and be paid) twice.
     """
     labels = _labels(provider, tags)
     items = build_items(provider, requests)
     context = provider._context
+    await check_budgets(provider, items, CallLabels(*labels))  # before anything is sent
     awaitable = provider._hooks.orchestify_batch_submit(provider=context, items=items)
     if awaitable is None:
         raise BatchNotSupportedError(provider.provider_id, provider.provider_type)
