@@ -82,7 +82,11 @@ async def _run_one(
             cache_read_tokens=8,
         )
     )
-    response = await provider.complete([LLMMessage(role="user", content="Say hello.")])
+    hello = [LLMMessage(role="user", content="Say hello.")]
+    counted = await provider.count_tokens(hello)
+    how = "exact" if counted.exact else "estimated"
+    out.write(f"  count     {counted.input_tokens} input tokens ({counted.method}, {how})\n")
+    response = await provider.complete(hello)
     out.write(f"  complete  {response.content}\n")
 
     server.enqueue(Reply("Streaming, one small piece at a time, to the terminal.", chunk_count=9))

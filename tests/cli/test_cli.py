@@ -215,6 +215,9 @@ def test_demo_runs_every_plugin_offline() -> None:
         row = next(line for line in out.splitlines() if line.startswith(provider + " "))
         assert row.split()[2] == "4"  # four calls each: complete, stream, two tool turns
     assert out.count("final answer: It is 21 C and sunny in Paris.") == 4
+    counts = [line.split() for line in out.splitlines() if line.startswith("  count     ")]
+    assert len(counts) == 4  # a count before sending, on every plugin
+    assert all(int(words[1]) > 0 and words[2:4] == ["input", "tokens"] for words in counts)
     assert out.count('model called get_weather({"city": "Paris"})') == 4  # arguments as JSON
     assert "the config it uses (a temporary file, removed at the end):" in out
     assert "  |     type: litellm" in out
